@@ -1,0 +1,236 @@
+//! HTTP routes: batch ingest, the read API, health, static files and CORS.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::ingest::{parse_batch, MAX_BODY_BYTES};
+use crate::store::{EventFilter, Store};
+
+/// Default `limit` of `GET /v1/events`.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// Largest `limit` of `GET /v1/events`; larger values are clamped.
+pub const MAX_LIMIT: u32 = 1000;
+
+/// Builds the whole application: API routes, `/dist/` and `/` static directories, and CORS.
+pub fn router(store: Arc<Store>, config: &Config) -> Result<Router, String> {
+    let not_found = not_found.into_service();
+    let mut app = Router::new()
+        .route("/v1/batch", post(batch))
+        .route("/v1/events", get(events))
+        .route("/health", get(health))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(store)
+        .nest_service("/dist", ServeDir::new(&config.dist).not_found_service(not_found.clone()))
+        .fallback_service(ServeDir::new(&config.www).not_found_service(not_found))
+        .layer(middleware::from_fn(script_content_types));
+    if let Some(cors) = cors_layer(&config.cors_origins)? {
+        app = app.layer(cors);
+    }
+    Ok(app)
+}
+
+/// CORS for the configured origins (`*`: any origin, echoed back); `None` when there are none.
+fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::mirror_request()
+    } else {
+        let values = origins
+            .iter()
+            .map(|o| HeaderValue::from_str(o).map_err(|_| format!("invalid CORS origin {o:?}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        AllowOrigin::list(values)
+    };
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+            .allow_headers([CONTENT_TYPE])
+            // sendBeacon always sends credentials; without this its preflighted requests would fail.
+            .allow_credentials(true)
+            .max_age(Duration::from_secs(24 * 60 * 60)),
+    ))
+}
+
+/// `POST /v1/batch`: validates the whole batch, then stores it in one transaction.
+async fn batch(
+    State(store): State<Arc<Store>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(ErrorCode::PayloadTooLarge, format!("body is larger than {MAX_BODY_BYTES} bytes"))
+        } else {
+            ApiError::new(ErrorCode::InvalidBatch, format!("could not read the body: {rejection}"))
+        }
+    })?;
+    let (received, outcome) = blocking(move || {
+        let events = parse_batch(&body)?;
+        let outcome = store.insert_batch(&events, now_ms()).map_err(ApiError::storage)?;
+        Ok((events.len(), outcome))
+    })
+    .await?;
+    Ok(Json(json!({
+        "ok": true,
+        "received": received,
+        "stored": outcome.stored,
+        "duplicates": outcome.duplicates,
+    })))
+}
+
+/// Query parameters of `GET /v1/events`; numbers are parsed by hand for clear error messages.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventsQuery {
+    anonymous_id: Option<String>,
+    user_id: Option<String>,
+    event: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    since: Option<String>,
+    limit: Option<String>,
+}
+
+impl EventsQuery {
+    fn into_filter(self) -> Result<EventFilter, ApiError> {
+        let present = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let number = |name: &str, v: Option<String>| -> Result<Option<i64>, ApiError> {
+            present(v)
+                .map(|s| {
+                    s.parse::<i64>().map_err(|_| {
+                        ApiError::new(
+                            ErrorCode::InvalidQuery,
+                            format!("{name} must be an integer, got {s:?}"),
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let since = number("since", self.since)?;
+        let limit = match number("limit", self.limit)? {
+            None => DEFAULT_LIMIT,
+            Some(n) if n < 0 => {
+                return Err(ApiError::new(ErrorCode::InvalidQuery, "limit must not be negative"));
+            }
+            Some(n) => n.min(i64::from(MAX_LIMIT)) as u32,
+        };
+        Ok(EventFilter {
+            anonymous_id: present(self.anonymous_id),
+            user_id: present(self.user_id),
+            event: present(self.event),
+            kind: present(self.kind),
+            since,
+            limit,
+        })
+    }
+}
+
+/// `GET /v1/events`: stored events matching the query, in received order.
+async fn events(
+    State(store): State<Arc<Store>>,
+    query: Result<Query<EventsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))?;
+    let filter = query.into_filter()?;
+    let events = blocking(move || store.query(&filter).map_err(ApiError::storage)).await?;
+    Ok(Json(json!({ "events": events })))
+}
+
+/// `GET /health`: liveness plus the number of stored events.
+async fn health(State(store): State<Arc<Store>>) -> Result<Json<Value>, ApiError> {
+    let count = blocking(move || store.count().map_err(ApiError::storage)).await?;
+    Ok(Json(json!({ "ok": true, "events": count })))
+}
+
+/// JSON 404 for paths that are neither routes nor files.
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("nothing at {}", uri.path()))
+}
+
+/// JSON 405 for a known route called with the wrong method (axum adds the `Allow` header).
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {}", uri.path()))
+}
+
+/// Serves scripts and wasm with the types browsers require, whatever the MIME table says.
+async fn script_content_types(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let forced = if path.ends_with(".wasm") {
+        Some("application/wasm")
+    } else if path.ends_with(".js") || path.ends_with(".mjs") {
+        Some("text/javascript; charset=utf-8")
+    } else {
+        None
+    };
+    let mut response = next.run(request).await;
+    if let Some(content_type) = forced {
+        if response.status().is_success() {
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        }
+    }
+    response
+}
+
+/// Runs database work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(ApiError::storage)?
+}
+
+/// Now, in milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(since: Option<&str>, limit: Option<&str>) -> Result<EventFilter, ApiError> {
+        EventsQuery { since: since.map(Into::into), limit: limit.map(Into::into), ..Default::default() }
+            .into_filter()
+    }
+
+    #[test]
+    fn limit_defaults_and_clamps() {
+        assert_eq!(query(None, None).unwrap().limit, DEFAULT_LIMIT);
+        assert_eq!(query(None, Some("5000")).unwrap().limit, MAX_LIMIT);
+        assert_eq!(query(None, Some("0")).unwrap().limit, 0);
+        assert_eq!(query(Some("12"), Some("")).unwrap().since, Some(12));
+    }
+
+    #[test]
+    fn bad_numbers_are_invalid_query() {
+        assert_eq!(query(None, Some("ten")).unwrap_err().code, ErrorCode::InvalidQuery);
+        assert_eq!(query(None, Some("-1")).unwrap_err().code, ErrorCode::InvalidQuery);
+        assert_eq!(query(Some("yesterday"), None).unwrap_err().code, ErrorCode::InvalidQuery);
+    }
+
+    #[test]
+    fn cors_layer_only_when_configured() {
+        assert!(cors_layer(&[]).unwrap().is_none());
+        assert!(cors_layer(&["*".to_owned()]).unwrap().is_some());
+        assert!(cors_layer(&["http://a.test".to_owned()]).unwrap().is_some());
+    }
+}

@@ -1,0 +1,171 @@
+//! Command-line flags with environment-variable fallbacks.
+//!
+//! Precedence: flag, then environment variable, then default. Flags take `--flag value` or `--flag=value`.
+
+use std::path::PathBuf;
+
+/// Usage text printed by `--help`.
+pub const USAGE: &str = "\
+collector: persona's reference event collector
+
+USAGE:
+    collector [OPTIONS]
+
+OPTIONS:
+    --addr ADDR            listen address (env PERSONA_ADDR; default 127.0.0.1:8080; port 0 picks one)
+    --db PATH              SQLite database file (env PERSONA_DB; default data/persona.db)
+    --www DIR              directory served at / (env PERSONA_WWW; default www)
+    --dist DIR             directory served at /dist/ (env PERSONA_DIST; default dist)
+    --cors-origin ORIGIN   allow cross-origin requests from ORIGIN; repeatable; * allows any
+                           (env PERSONA_CORS_ORIGINS, comma-separated; default: same-origin only)
+    -h, --help             print this help
+
+ENDPOINTS:
+    POST /v1/batch    Segment batch {\"batch\":[...],\"sentAt\":...}, any content type, max 1 MiB
+    GET  /v1/events   stored events (?anonymousId= &userId= &event= &type= &since=ms &limit=100)
+    GET  /health      {\"ok\":true,\"events\":N}
+";
+
+/// The collector's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:8080`.
+    pub addr: String,
+    /// SQLite database file.
+    pub db: PathBuf,
+    /// Directory served at `/`.
+    pub www: PathBuf,
+    /// Directory served at `/dist/`.
+    pub dist: PathBuf,
+    /// Origins allowed to make cross-origin requests; `*` means any. Empty: same-origin only.
+    pub cors_origins: Vec<String>,
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the collector with this configuration.
+    Run(Config),
+    /// Print [`USAGE`] and exit.
+    Help,
+}
+
+/// Parses the arguments (without the program name); `env` looks up an environment variable.
+pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let mut addr = None;
+    let mut db = None;
+    let mut www = None;
+    let mut dist = None;
+    let mut cors_origins = Vec::new();
+
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let slot = match flag {
+            "--addr" => &mut addr,
+            "--db" => &mut db,
+            "--www" => &mut www,
+            "--dist" => &mut dist,
+            "--cors-origin" => {
+                let value = flag_value(flag, inline, &mut rest)?;
+                cors_origins.push(value);
+                continue;
+            }
+            _ => return Err(format!("unknown argument {arg:?} (try --help)")),
+        };
+        *slot = Some(flag_value(flag, inline, &mut rest)?);
+    }
+    if cors_origins.is_empty() {
+        cors_origins = env("PERSONA_CORS_ORIGINS")
+            .map(|list| list.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+            .unwrap_or_default();
+    }
+    for origin in &cors_origins {
+        if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
+            return Err(format!("CORS origin {origin:?} must be * or start with http:// or https://"));
+        }
+    }
+    let cors_origins = cors_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
+    Ok(Command::Run(Config {
+        addr: addr.or_else(|| env("PERSONA_ADDR")).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+        db: db.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into(),
+        www: www.or_else(|| env("PERSONA_WWW")).unwrap_or_else(|| "www".to_owned()).into(),
+        dist: dist.or_else(|| env("PERSONA_DIST")).unwrap_or_else(|| "dist".to_owned()).into(),
+        cors_origins,
+    }))
+}
+
+/// The value of `flag`: the part after `=`, or else the next argument.
+fn flag_value<'a>(
+    flag: &str,
+    inline: Option<String>,
+    rest: &mut impl Iterator<Item = &'a String>,
+) -> Result<String, String> {
+    let value = match inline {
+        Some(value) => value,
+        None => rest.next().cloned().ok_or_else(|| format!("{flag} needs a value"))?,
+    };
+    if value.is_empty() {
+        return Err(format!("{flag} needs a non-empty value"));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        match parse(&args, |name| env.get(name).cloned())? {
+            Command::Run(config) => Ok(config),
+            Command::Help => Err("help".to_owned()),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let config = run(&[], &[]).unwrap();
+        assert_eq!(config.addr, "127.0.0.1:8080");
+        assert_eq!(config.db, PathBuf::from("data/persona.db"));
+        assert_eq!(config.www, PathBuf::from("www"));
+        assert_eq!(config.dist, PathBuf::from("dist"));
+        assert!(config.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn flags_beat_env_and_env_beats_defaults() {
+        let env = [("PERSONA_ADDR", "0.0.0.0:9"), ("PERSONA_DB", "/e.db"), ("PERSONA_CORS_ORIGINS", "*")];
+        let config = run(&["--db", "/f.db", "--www=site"], &env).unwrap();
+        assert_eq!(config.addr, "0.0.0.0:9");
+        assert_eq!(config.db, PathBuf::from("/f.db"));
+        assert_eq!(config.www, PathBuf::from("site"));
+        assert_eq!(config.cors_origins, ["*"]);
+    }
+
+    #[test]
+    fn cors_origins_repeat_or_come_comma_separated() {
+        let flags = run(&["--cors-origin", "http://a.test", "--cors-origin=https://b.test/"], &[]).unwrap();
+        assert_eq!(flags.cors_origins, ["http://a.test", "https://b.test"]);
+        let env = run(&[], &[("PERSONA_CORS_ORIGINS", "http://a.test, https://b.test,")]).unwrap();
+        assert_eq!(env.cors_origins, ["http://a.test", "https://b.test"]);
+        assert!(run(&["--cors-origin", "a.test"], &[]).is_err());
+    }
+
+    #[test]
+    fn help_and_errors() {
+        assert_eq!(run(&["--addr", "x", "--help"], &[]), Err("help".to_owned()));
+        assert!(run(&["--addr"], &[]).unwrap_err().contains("needs a value"));
+        assert!(run(&["--nope"], &[]).unwrap_err().contains("unknown argument"));
+        assert!(run(&["serve"], &[]).unwrap_err().contains("unknown argument"));
+    }
+}

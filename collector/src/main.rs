@@ -1,0 +1,87 @@
+//! persona's reference collector: Segment-style batch ingest into SQLite, a read API for tests and
+//! debugging, and static serving of the demo shop (`www/`) and the SDK build (`dist/`).
+//!
+//! Run `collector --help` for flags. On start it prints `collector listening on http://ADDR (db: PATH)`.
+
+mod api;
+mod config;
+mod error;
+mod ingest;
+mod store;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use config::Command;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match config::parse(&args, |name| std::env::var(name).ok()) {
+        Ok(Command::Run(config)) => config,
+        Ok(Command::Help) => {
+            print!("{}", config::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("collector: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("collector: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("collector: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the store, binds, announces the address and serves until SIGINT or SIGTERM.
+async fn serve(config: config::Config) -> Result<(), String> {
+    let store = Arc::new(store::Store::open(&config.db)?);
+    let app = api::router(store, &config)?;
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("collector listening on http://{addr} (db: {})", config.db.display());
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    eprintln!("collector: shut down");
+    Ok(())
+}
+
+/// Resolves on the first SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,213 @@
+//! `POST /v1/batch`, `GET /v1/events` and `GET /health` against the real binary.
+
+mod common;
+
+use common::{Collector, TempDir};
+use serde_json::{json, Value};
+
+fn track(id: &str, anonymous_id: &str) -> Value {
+    json!({
+        "messageId": id, "type": "track", "event": "Product Viewed", "anonymousId": anonymous_id,
+        "originalTimestamp": "2024-05-01T10:00:00.000Z", "properties": {"product_id": id}
+    })
+}
+
+fn health_count(collector: &Collector) -> u64 {
+    let (status, body) = collector.get_json("/health");
+    assert_eq!(status, 200);
+    assert_eq!(body["ok"], true);
+    body["events"].as_u64().unwrap()
+}
+
+#[test]
+fn valid_batch_is_stored_and_readable() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    assert_eq!(health_count(&collector), 0);
+    let batch = json!({
+        "sentAt": "2024-05-01T10:00:05.000Z",
+        "writeKey": "demo",
+        "batch": [
+            {
+                "messageId": "m-1", "type": "track", "event": "Product Added", "anonymousId": "anon-1",
+                "userId": "user-1", "originalTimestamp": "2024-05-01T10:00:00.000Z",
+                "properties": {"product_id": "p-9", "price": 19.99, "quantity": 2},
+                "context": {"page": {"path": "/product.html"}, "library": {"name": "persona"}}
+            },
+            {
+                "messageId": "m-2", "type": "page", "name": "Home", "anonymousId": "anon-2",
+                "sentAt": "2024-05-01T10:00:06.000Z"
+            }
+        ]
+    });
+    let (status, body) = collector.post_batch(&batch);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"ok": true, "received": 2, "stored": 2, "duplicates": 0}));
+    assert_eq!(health_count(&collector), 2);
+
+    let (status, body) = collector.get_json("/v1/events");
+    assert_eq!(status, 200);
+    let events = body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    let first = &events[0];
+    assert_eq!(first["messageId"], "m-1");
+    assert_eq!(first["type"], "track");
+    assert_eq!(first["event"], "Product Added");
+    assert_eq!(first["name"], Value::Null);
+    assert_eq!(first["anonymousId"], "anon-1");
+    assert_eq!(first["userId"], "user-1");
+    assert_eq!(first["originalTimestamp"], "2024-05-01T10:00:00.000Z");
+    assert_eq!(first["sentAt"], "2024-05-01T10:00:05.000Z", "batch sentAt fills in");
+    assert_eq!(first["properties"], json!({"product_id": "p-9", "price": 19.99, "quantity": 2}));
+    assert_eq!(first["context"]["page"]["path"], "/product.html");
+    let received_at = first["receivedAt"].as_i64().unwrap();
+    assert!(received_at > 1_600_000_000_000, "receivedAt is epoch ms: {received_at}");
+    let second = &events[1];
+    assert_eq!(second["messageId"], "m-2");
+    assert_eq!(second["type"], "page");
+    assert_eq!(second["name"], "Home");
+    assert_eq!(second["sentAt"], "2024-05-01T10:00:06.000Z", "event sentAt wins");
+    assert_eq!(second["properties"], json!({}));
+    assert_eq!(second["context"], json!({}));
+
+    let ids = |path: &str| -> Vec<String> {
+        let (status, body) = collector.get_json(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["messageId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("/v1/events?anonymousId=anon-2"), ["m-2"]);
+    assert_eq!(ids("/v1/events?userId=user-1"), ["m-1"]);
+    assert_eq!(ids("/v1/events?event=Product%20Added"), ["m-1"]);
+    assert_eq!(ids("/v1/events?type=page"), ["m-2"]);
+    assert_eq!(ids("/v1/events?limit=1"), ["m-1"]);
+    assert_eq!(ids(&format!("/v1/events?since={received_at}")), ["m-1", "m-2"]);
+    assert!(ids(&format!("/v1/events?since={}", received_at + 60_000)).is_empty());
+
+    let bad = collector.request("GET", "/v1/events?limit=lots", &[], b"");
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["code"], "invalid_query");
+}
+
+#[test]
+fn retried_batch_is_stored_once() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let batch = json!({"batch": [track("r-1", "a"), track("r-2", "a")], "sentAt": "2024-05-01T10:00:00Z"});
+    assert_eq!(
+        collector.post_batch(&batch).1,
+        json!({"ok": true, "received": 2, "stored": 2, "duplicates": 0})
+    );
+    assert_eq!(
+        collector.post_batch(&batch).1,
+        json!({"ok": true, "received": 2, "stored": 0, "duplicates": 2})
+    );
+
+    // A partly new retry stores only the new event; a repeat inside one batch counts as a duplicate.
+    let mixed = json!({"batch": [track("r-2", "a"), track("r-3", "a"), track("r-3", "a")]});
+    assert_eq!(
+        collector.post_batch(&mixed).1,
+        json!({"ok": true, "received": 3, "stored": 1, "duplicates": 2})
+    );
+    assert_eq!(health_count(&collector), 3);
+    let (_, body) = collector.get_json("/v1/events");
+    assert_eq!(body["events"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn one_bad_event_rejects_the_whole_batch() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let batch = json!({"batch": [track("b-1", "a"), track("b-2", "a"), {"messageId": "", "type": "track"}]});
+    let (status, body) = collector.post_batch(&batch);
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "invalid_event");
+    assert_eq!(body["error"]["message"], "batch[2].messageId must be a non-empty string");
+
+    let batch = json!({"batch": [track("b-1", "a"), {"messageId": "b-x", "type": "click"}]});
+    let (status, body) = collector.post_batch(&batch);
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("batch[1].type must be one of"), "{body}");
+
+    assert_eq!(health_count(&collector), 0);
+    let (_, body) = collector.get_json("/v1/events");
+    assert_eq!(body["events"], json!([]));
+}
+
+#[test]
+fn malformed_json_and_bad_batches_are_rejected() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let response = collector.request("POST", "/v1/batch", &[], b"{\"batch\": [\n  {\"messageId\": }]}");
+    assert_eq!(response.status, 400);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    let body = response.json();
+    assert_eq!(body["error"]["code"], "invalid_json");
+    assert!(body["error"]["message"].as_str().unwrap().contains("line 2 column"), "{body}");
+
+    for (bad, expected) in [
+        (json!([]), "must be a JSON object"),
+        (json!({"sentAt": "x"}), "batch is missing"),
+        (json!({"batch": "x"}), "batch must be an array"),
+        (json!({"batch": []}), "batch is empty"),
+    ] {
+        let (status, body) = collector.post_batch(&bad);
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["error"]["code"], "invalid_batch");
+        assert!(body["error"]["message"].as_str().unwrap().contains(expected), "{body}");
+    }
+
+    let events: Vec<Value> =
+        (0..10_001).map(|i| json!({"messageId": i.to_string(), "type": "page"})).collect();
+    let (status, body) = collector.post_batch(&json!({ "batch": events }));
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "batch_too_large");
+
+    let response = collector.request("GET", "/v1/batch", &[], b"");
+    assert_eq!(response.status, 405);
+    assert_eq!(response.json()["error"]["code"], "method_not_allowed");
+    assert_eq!(health_count(&collector), 0);
+}
+
+#[test]
+fn oversized_body_gets_json_413() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    // A syntactically valid batch of about 1.5 MiB.
+    let padding = "x".repeat(1024);
+    let events: Vec<Value> = (0..1536)
+        .map(|i| json!({"messageId": format!("big-{i}"), "type": "track", "properties": {"pad": padding}}))
+        .collect();
+    let body = json!({ "batch": events }).to_string();
+    assert!(body.len() > 1024 * 1024 * 3 / 2);
+    let response =
+        collector.request("POST", "/v1/batch", &[("content-type", "application/json")], body.as_bytes());
+    assert_eq!(response.status, 413);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    let json = response.json();
+    assert_eq!(json["error"]["code"], "payload_too_large");
+    assert!(json["error"]["message"].as_str().unwrap().contains("1048576"));
+    assert_eq!(health_count(&collector), 0, "nothing stored, and the collector still answers");
+}
+
+#[test]
+fn any_content_type_is_accepted() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let types: [&[(&str, &str)]; 3] = [
+        &[("content-type", "text/plain;charset=UTF-8")],
+        &[],
+        &[("content-type", "application/octet-stream")],
+    ];
+    for (i, headers) in types.into_iter().enumerate() {
+        let body = json!({"batch": [track(&format!("ct-{i}"), "a")]}).to_string();
+        let response = collector.request("POST", "/v1/batch", headers, body.as_bytes());
+        assert_eq!(response.status, 200, "{headers:?}");
+        assert_eq!(response.json()["stored"], 1);
+    }
+    assert_eq!(health_count(&collector), 3);
+}

@@ -1,0 +1,142 @@
+//! Static files, CORS, restarts and the command line, against the real binary.
+
+mod common;
+
+use common::{Collector, TempDir};
+use serde_json::json;
+
+fn preflight(collector: &Collector, origin: &str) -> common::Response {
+    collector.request(
+        "OPTIONS",
+        "/v1/batch",
+        &[
+            ("origin", origin),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type"),
+        ],
+        b"",
+    )
+}
+
+#[test]
+fn cors_only_for_configured_origins() {
+    let dir = TempDir::new();
+    let collector =
+        Collector::start(&dir, &["--cors-origin", "http://shop.test", "--cors-origin=http://b.test"]);
+    let allowed = preflight(&collector, "http://shop.test");
+    assert!(allowed.status < 300, "preflight status {}", allowed.status);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some("http://shop.test"));
+    let methods = allowed.header("access-control-allow-methods").unwrap().to_ascii_uppercase();
+    assert!(methods.contains("POST") && methods.contains("GET"), "{methods}");
+    assert!(allowed
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase()
+        .contains("content-type"));
+
+    let other = preflight(&collector, "http://evil.test");
+    assert_eq!(other.header("access-control-allow-origin"), None);
+
+    let body = json!({"batch": [{"messageId": "c-1", "type": "page"}]}).to_string();
+    let post = collector.request(
+        "POST",
+        "/v1/batch",
+        &[("origin", "http://b.test"), ("content-type", "text/plain")],
+        body.as_bytes(),
+    );
+    assert_eq!(post.status, 200);
+    assert_eq!(post.header("access-control-allow-origin"), Some("http://b.test"));
+    let post = collector.request("POST", "/v1/batch", &[("origin", "http://evil.test")], body.as_bytes());
+    assert_eq!(post.header("access-control-allow-origin"), None);
+}
+
+#[test]
+fn cors_wildcard_and_default_same_origin() {
+    let dir = TempDir::new();
+    let any = Collector::start_with(
+        &["--db", dir.path().join("any.db").to_str().unwrap()],
+        &[("PERSONA_CORS_ORIGINS", "*"), ("PERSONA_WWW", dir.path().to_str().unwrap())],
+    );
+    assert_eq!(
+        preflight(&any, "http://anything.test").header("access-control-allow-origin"),
+        Some("http://anything.test")
+    );
+    drop(any);
+
+    let none = Collector::start(&dir, &[]);
+    assert_eq!(preflight(&none, "http://shop.test").header("access-control-allow-origin"), None);
+    let (status, _) = none.get_json("/health");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn static_files_with_right_content_types() {
+    let dir = TempDir::new();
+    dir.write("www/index.html", b"<!doctype html><title>shop</title>");
+    dir.write("www/product.html", b"<!doctype html><title>product</title>");
+    dir.write("www/app.js", b"console.log('www')");
+    dir.write("dist/persona.js", b"export default 1;");
+    dir.write("dist/persona_bg.wasm", b"\0asm\x01\0\0\0");
+    let collector = Collector::start(&dir, &[]);
+
+    let index = collector.request("GET", "/", &[], b"");
+    assert_eq!(index.status, 200);
+    assert!(index.header("content-type").unwrap().starts_with("text/html"));
+    assert_eq!(index.body, b"<!doctype html><title>shop</title>");
+
+    let product = collector.request("GET", "/product.html", &[], b"");
+    assert_eq!(product.status, 200);
+    assert_eq!(product.body, b"<!doctype html><title>product</title>");
+
+    let script = collector.request("GET", "/app.js", &[], b"");
+    assert!(script.header("content-type").unwrap().starts_with("text/javascript"));
+
+    let sdk = collector.request("GET", "/dist/persona.js", &[], b"");
+    assert_eq!(sdk.status, 200);
+    assert!(sdk.header("content-type").unwrap().starts_with("text/javascript"));
+    assert_eq!(sdk.body, b"export default 1;");
+
+    let wasm = collector.request("GET", "/dist/persona_bg.wasm", &[], b"");
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(wasm.body, b"\0asm\x01\0\0\0");
+
+    for missing in ["/nope.html", "/dist/nope.js", "/v1/nothing"] {
+        let response = collector.request("GET", missing, &[], b"");
+        assert_eq!(response.status, 404, "{missing}");
+        assert_eq!(response.json()["error"]["code"], "not_found");
+    }
+}
+
+#[test]
+fn restart_on_same_db_keeps_data() {
+    let dir = TempDir::new();
+    let batch = json!({"batch": [
+        {"messageId": "keep-1", "type": "track", "event": "Order Completed", "properties": {"total": 42}},
+        {"messageId": "keep-2", "type": "identify", "userId": "u-1", "traits": {"plan": "pro"}}
+    ]});
+    let first = Collector::start(&dir, &[]);
+    assert!(first.banner.ends_with("events.db)"), "{}", first.banner);
+    assert_eq!(first.post_batch(&batch).1["stored"], 2);
+    let status = first.terminate();
+    assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
+
+    let second = Collector::start(&dir, &[]);
+    assert_eq!(second.get_json("/health").1, json!({"ok": true, "events": 2}));
+    let (_, body) = second.get_json("/v1/events?event=Order%20Completed");
+    assert_eq!(body["events"][0]["properties"], json!({"total": 42}));
+    assert_eq!(second.post_batch(&batch).1, json!({"ok": true, "received": 2, "stored": 0, "duplicates": 2}));
+}
+
+#[test]
+fn help_and_bad_flags() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_collector")).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8(help.stdout).unwrap();
+    for flag in ["--addr", "--db", "--www", "--dist", "--cors-origin", "PERSONA_CORS_ORIGINS"] {
+        assert!(text.contains(flag), "usage mentions {flag}");
+    }
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_collector")).arg("--bogus").output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown argument"));
+}

@@ -1,0 +1,213 @@
+/**
+ * persona-sdk: on-device personalization for online shops.
+ *
+ * ```ts
+ * import { Persona } from "persona-sdk";
+ * const p = await Persona.init({ collector: { url: "/v1/batch" } });
+ * p.track("Product Viewed", { product_id: "sku-1", price: 499 });
+ * ```
+ *
+ * This wrapper is thin: it loads the WebAssembly module once, forwards calls to it, and turns
+ * its notifications into `on()` callbacks and `persona:*` DOM events. Every decision is made in
+ * Rust. If the module cannot load, the API keeps working and does nothing ("degraded").
+ */
+import initWasm, { Persona as Engine } from "../pkg/persona.js";
+import type { Command, ErrorCode, InitOptions, PersonaError, PersonaEvents, Properties, WireEvent } from "./types.js";
+
+export type * from "./types.js";
+
+type Listener<K extends keyof PersonaEvents> = (detail: PersonaEvents[K]) => void;
+
+let wasmLoad: Promise<boolean> | undefined;
+let current: Promise<Persona> | undefined;
+const warned = new Set<string>();
+
+function warnOnce(code: string, error: unknown): void {
+  if (warned.has(code)) return;
+  warned.add(code);
+  try {
+    console.warn(error instanceof Error ? error.message : String(error), `(${code})`);
+  } catch {
+    /* a console that throws must not break the page */
+  }
+}
+
+/** Creates a {@link PersonaError}. */
+function personaError(code: ErrorCode, message: string): PersonaError {
+  const e = new Error(message) as PersonaError;
+  e.name = "PersonaError";
+  e.code = code;
+  return e;
+}
+
+function isPersonaError(e: unknown): e is PersonaError {
+  return e instanceof Error && e.name === "PersonaError" && typeof (e as PersonaError).code === "string";
+}
+
+/** Loads and instantiates the module once per page, whatever the number of `init` calls. */
+function loadWasm(source: InitOptions["wasm"]): Promise<boolean> {
+  if (!wasmLoad) {
+    let module_or_path = source;
+    if (module_or_path === undefined) {
+      try {
+        module_or_path = new URL("./persona.wasm", import.meta.url);
+      } catch {
+        module_or_path = "persona.wasm";
+      }
+    }
+    wasmLoad = initWasm({ module_or_path }).then(
+      () => true,
+      (error: unknown) => {
+        warnOnce("wasm_unavailable", personaError("wasm_unavailable", `persona: the WebAssembly module could not be loaded; running without personalization (${String(error)})`));
+        return false;
+      },
+    );
+  }
+  return wasmLoad;
+}
+
+/** The options the engine validates: everything JSON-shaped (functions and the wasm source stay here). */
+function engineOptions(options: InitOptions): unknown {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
+  const { wasm: _wasm, ...rest } = options;
+  return rest;
+}
+
+/** A persona instance. Get one with {@link Persona.init}. */
+export class Persona {
+  #engine: Engine | null;
+  #listeners = new Map<keyof PersonaEvents, Set<(detail: never) => void>>();
+
+  private constructor(engine: Engine | null) {
+    this.#engine = engine;
+  }
+
+  /**
+   * Loads the module (once) and starts persona. Calling it again returns the same instance.
+   * Rejects with a {@link PersonaError} when the options are invalid (`collector_missing`,
+   * `collector_url_invalid`, `option_invalid`, `config_invalid`). If the module cannot be
+   * loaded, resolves to a degraded instance (see {@link Persona.degraded}).
+   */
+  static init(options: InitOptions): Promise<Persona> {
+    if (current) return current;
+    const starting = (async () => {
+      const loaded = await loadWasm(options?.wasm);
+      if (!loaded) return new Persona(null);
+      const engine = new Engine(engineOptions(options)); // throws PersonaError on bad options
+      const persona = new Persona(engine);
+      engine.setListener((kind: keyof PersonaEvents, detail: never) => persona.#dispatch(kind, detail));
+      engine.start();
+      return persona;
+    })();
+    current = starting;
+    starting.catch(() => {
+      if (current === starting) current = undefined; // a corrected init may try again
+    });
+    return starting;
+  }
+
+  /** A Persona that does nothing, for pages where persona could not start. */
+  static disabled(): Persona {
+    return new Persona(null);
+  }
+
+  /** True when running without the WebAssembly module: calls are accepted and do nothing. */
+  get degraded(): boolean {
+    return this.#engine === null;
+  }
+
+  /**
+   * Records an event (Segment Ecommerce v2 names such as `"Product Viewed"`) and returns it as it
+   * will be sent. Throws a {@link PersonaError} for a bad name (`event_name_invalid`), properties
+   * that are not a plain JSON object (`properties_invalid`) or an oversized event
+   * (`event_too_large`); then nothing is enqueued. Returns `null` when degraded.
+   */
+  track(name: string, properties?: Properties): WireEvent | null {
+    return this.#call((e) => e.track(name, properties) as WireEvent, null);
+  }
+
+  /** Records a page view (done automatically at init unless `pageview: false`). */
+  page(properties?: Properties): WireEvent | null {
+    return this.#call((e) => e.page(properties) as WireEvent, null);
+  }
+
+  /** The visitor's anonymous id (UUID v4), or `null` when degraded. */
+  anonymousId(): string | null {
+    return this.#call((e) => e.anonymousId(), null);
+  }
+
+  /** Events recorded and not yet acknowledged by the collector. */
+  pending(): number {
+    return this.#call((e) => e.pending(), 0);
+  }
+
+  /** Sends queued events now instead of waiting for the flush interval. */
+  flush(): void {
+    this.#call((e) => e.flush(), undefined);
+  }
+
+  /** Subscribes to notifications; returns the unsubscribe function. */
+  on<K extends keyof PersonaEvents>(kind: K, listener: Listener<K>): () => void {
+    let set = this.#listeners.get(kind);
+    if (!set) this.#listeners.set(kind, (set = new Set()));
+    const listeners = set;
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }
+
+  /**
+   * Runs a script-tag queue command: `["track", name, props]`, `["page", props]`, `["flush"]`,
+   * or a function called with this instance. Never throws; problems are logged as warnings.
+   */
+  push(...commands: Command[]): number {
+    for (const command of commands) {
+      try {
+        if (typeof command === "function") {
+          command(this);
+        } else if (Array.isArray(command) && typeof command[0] === "string" && QUEUE_METHODS.has(command[0])) {
+          const method = (this as unknown as Record<string, (...args: unknown[]) => unknown>)[command[0]];
+          method.apply(this, command.slice(1));
+        } else {
+          warnOnce("unknown_command", personaError("config_invalid", `persona: unknown queue command ${JSON.stringify(command)}`));
+        }
+      } catch (error) {
+        warnOnce(isPersonaError(error) ? error.code : "command_failed", error);
+      }
+    }
+    return 0;
+  }
+
+  #call<T>(f: (engine: Engine) => T, fallback: T): T {
+    const engine = this.#engine;
+    if (!engine) return fallback;
+    try {
+      return f(engine);
+    } catch (error) {
+      if (isPersonaError(error)) throw error;
+      // Anything else is a fault inside the module: stop using it, keep the page alive.
+      this.#engine = null;
+      warnOnce("internal", personaError("internal", `persona: internal error, personalization disabled (${String(error)})`));
+      return fallback;
+    }
+  }
+
+  #dispatch<K extends keyof PersonaEvents>(kind: K, detail: PersonaEvents[K]): void {
+    if (kind === "warning") warnOnce((detail as PersonaError).code, detail);
+    for (const listener of this.#listeners.get(kind) ?? []) {
+      try {
+        (listener as Listener<K>)(detail);
+      } catch {
+        /* a failing listener must not stop the others or persona */
+      }
+    }
+    try {
+      if (typeof window !== "undefined" && typeof CustomEvent === "function") {
+        window.dispatchEvent(new CustomEvent(`persona:${kind}`, { detail }));
+      }
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+const QUEUE_METHODS = new Set(["track", "page", "flush"]);

@@ -1,0 +1,76 @@
+/**
+ * The script-tag entry (`dist/persona.js`, an IIFE):
+ *
+ * ```html
+ * <script>window.persona = window.persona || [];</script>
+ * <script async src="/persona.js" data-collector="/v1/batch"></script>
+ * ```
+ *
+ * Commands pushed onto the `window.persona` array before the module is ready run in order once it
+ * is; afterwards `window.persona` is the live {@link Persona} instance, whose `push` runs commands
+ * at once. `persona.wasm` is loaded from next to this script. Attributes: `data-collector`
+ * (required), `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
+ * `data-wasm` (another module URL). Nothing here throws into the page: a bad attribute or a
+ * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
+ */
+import { Persona } from "./index.js";
+import type { InitOptions } from "./types.js";
+
+declare global {
+  interface Window {
+    persona?: unknown;
+  }
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+
+function numberAttr(value: string | undefined): number | undefined {
+  return value === undefined || value.trim() === "" ? undefined : Number(value);
+}
+
+function optionsFrom(el: HTMLScriptElement | null): InitOptions {
+  const data = el?.dataset ?? {};
+  const src = el?.src || location.href;
+  return {
+    collector: {
+      url: data.collector as string,
+      batchSize: numberAttr(data.batchSize),
+      flushIntervalMs: numberAttr(data.flushIntervalMs),
+    },
+    pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
+    wasm: new URL(data.wasm || "persona.wasm", src).href,
+  };
+}
+
+function install(persona: Persona): void {
+  const queued = Array.isArray(window.persona) ? (window.persona as unknown[]) : [];
+  window.persona = persona;
+  for (const command of queued) persona.push(command as never);
+}
+
+function boot(): void {
+  if (window.persona instanceof Persona || (window.persona && !Array.isArray(window.persona))) return; // loaded twice
+  let options: InitOptions;
+  try {
+    options = optionsFrom(script);
+  } catch (error) {
+    console.warn("persona: cannot read the script tag's data attributes", error);
+    install(Persona.disabled());
+    return;
+  }
+  Persona.init(options).then(install, (error: unknown) => {
+    try {
+      const code = (error as { code?: string })?.code ?? "internal";
+      console.warn(error instanceof Error ? error.message : String(error), `(${code})`);
+    } catch {
+      /* ignore */
+    }
+    install(Persona.disabled());
+  });
+}
+
+try {
+  boot();
+} catch {
+  /* never break the page */
+}

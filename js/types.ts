@@ -1,0 +1,102 @@
+/** Public types of persona-sdk. */
+
+/** Options for {@link Persona.init}. Only `collector.url` is required. */
+export interface InitOptions {
+  collector: CollectorOptions;
+  /** Record a page view at init. Default `true`. */
+  pageview?: boolean;
+  /**
+   * Largest accepted event in bytes of JSON. Default 32768, range 1024–32768. Larger events
+   * are rejected with `event_too_large`.
+   */
+  maxEventBytes?: number;
+  /**
+   * Where the WebAssembly module comes from: a URL (self-hosting), a `Response`, bytes or a
+   * compiled `WebAssembly.Module`. Default: `persona.wasm` next to this module
+   * (`new URL("./persona.wasm", import.meta.url)`).
+   */
+  wasm?: string | URL | Response | BufferSource | WebAssembly.Module;
+}
+
+/** Where and how events are delivered. */
+export interface CollectorOptions {
+  /** An absolute `http(s)://` URL or a same-origin path such as `/v1/batch`. */
+  url: string;
+  /** Events per request. Default 20, range 1–100. */
+  batchSize?: number;
+  /** Longest wait for companions before a partial batch leaves, ms. Default 1000, range 0–60000. */
+  flushIntervalMs?: number;
+  /** Most events kept while the collector is unreachable (oldest dropped first). Default 1000, range 10–10000. */
+  maxQueue?: number;
+  /** First retry delay after a failure, ms; doubles per attempt with jitter. Default 1000, range 100–60000. */
+  retryBaseMs?: number;
+  /** Longest retry delay, ms. Default 60000, range 1000–3600000. */
+  retryMaxMs?: number;
+}
+
+/** JSON-compatible values accepted in event properties. */
+export type JsonValue = string | number | boolean | null | Date | JsonValue[] | { [key: string]: JsonValue | undefined };
+
+/** Event properties: a plain object of JSON-compatible values. */
+export type Properties = { [key: string]: JsonValue | undefined };
+
+/** The stable codes of {@link PersonaError}. */
+export type ErrorCode =
+  | "config_invalid"
+  | "collector_missing"
+  | "collector_url_invalid"
+  | "option_invalid"
+  | "event_name_invalid"
+  | "properties_invalid"
+  | "event_too_large"
+  | "storage_unavailable"
+  | "storage_full"
+  | "storage_corrupt"
+  | "outbox_overflow"
+  | "entropy_unavailable"
+  | "batch_rejected"
+  | "encode_failed"
+  | "wasm_unavailable"
+  | "internal";
+
+/** Every error persona reports: a real `Error` with a stable `code`. */
+export interface PersonaError extends Error {
+  name: "PersonaError";
+  code: ErrorCode;
+  /** The offending option, for `option_invalid`. */
+  option?: string;
+}
+
+/** An event as it is sent to the collector (Segment-spec shape). */
+export interface WireEvent {
+  type: "track" | "page";
+  /** The event name, for `track`. */
+  event?: string;
+  messageId: string;
+  anonymousId: string;
+  userId: string | null;
+  originalTimestamp: string;
+  properties: Record<string, unknown>;
+  context: {
+    page: { url: string; path: string; search: string; title: string; referrer: string };
+    library: { name: "persona"; version: string };
+  };
+}
+
+/** Outcome of one delivery request. */
+export interface SentDetail {
+  /** HTTP status; 0 when the request got no response. */
+  status: number;
+  count: number;
+  messageIds: string[];
+}
+
+/** Notifications from {@link Persona.on}; each is also dispatched on `window` as `persona:<kind>`. */
+export interface PersonaEvents {
+  event: WireEvent;
+  sent: SentDetail;
+  warning: PersonaError;
+}
+
+/** A command for the script-tag queue: `["track", name, props]`, or a function called with the API. */
+export type Command = [string, ...unknown[]] | ((persona: unknown) => void);

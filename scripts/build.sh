@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds dist/ (the npm package contents) and the demo catalog:
+#   dist/persona.wasm   the module (wasm-opt -Oz)
+#   dist/index.js       ESM entry for npm users, with dist/*.d.ts
+#   dist/persona.js     IIFE script-tag bundle; loads persona.wasm from next to itself
+# and fails when the size budget in scripts/size.mjs is exceeded.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
+
+if [ "${PERSONA_SKIP_SETUP:-}" != 1 ]; then
+  bash scripts/setup.sh
+fi
+
+step() { printf '\033[1mbuild:\033[0m %s\n' "$*"; }
+
+step "demo catalog"
+node scripts/gen-catalog.mjs www/catalog.json
+
+step "cargo build (wasm32, release)"
+cargo build --release --target wasm32-unknown-unknown -p persona
+
+step "wasm-bindgen"
+rm -rf pkg dist
+wasm-bindgen --target web --omit-default-module-path --out-dir pkg --out-name persona \
+  target/wasm32-unknown-unknown/release/persona.wasm
+
+step "wasm-opt -Oz"
+mkdir -p dist
+wasm-opt -Oz --strip-debug --strip-producers pkg/persona_bg.wasm -o dist/persona.wasm
+
+step "tsc (types)"
+tsc -p js/tsconfig.json
+rm -f dist/loader.d.ts # the script-tag entry has no importable API
+
+step "esbuild"
+common=(--bundle --minify --target=es2020 --legal-comments=none --log-level=warning)
+esbuild js/index.ts "${common[@]}" --format=esm --outfile=dist/index.js
+# The IIFE always passes the wasm URL itself; import.meta is unused there.
+esbuild js/loader.ts "${common[@]}" --format=iife --outfile=dist/persona.js \
+  --log-override:empty-import-meta=silent
+
+step "size"
+node scripts/size.mjs

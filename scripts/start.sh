@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job: set up, build the SDK and the demo catalog, then run the reference collector
+# with its SQLite database, serving the demo shop at http://127.0.0.1:8080 (PERSONA_ADDR to
+# change it; PERSONA_DB for the database, default data/persona.db).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+bash scripts/build.sh
+cargo build --release -p collector
+echo "demo shop: http://${PERSONA_ADDR:-127.0.0.1:8080}/  (Ctrl-C to stop)"
+exec target/release/collector "$@"

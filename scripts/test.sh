@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order that fails fastest. `npm test` runs this; so does CI.
+#   1. set-up (wasm target, wasm-bindgen CLI, npm packages, Debian's Chromium + ChromeDriver)
+#   2. cargo fmt --check; clippy -D warnings for the native and the wasm target
+#   3. native unit and integration tests (the core, the collector against its real binary)
+#   4. the build (fails on the size budget)
+#   5. wasm-bindgen-test in headless Chromium
+#   6. end-to-end: demo shop + collector + SQLite, script tag, packaged npm app (playwright-core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1mtest: %s\033[0m\n' "$*"; }
+
+step "set-up"
+bash scripts/setup.sh --browser
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy (native)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "clippy (wasm32)"
+cargo clippy --target wasm32-unknown-unknown -p persona --all-targets -- -D warnings
+
+step "native tests"
+cargo test --workspace
+
+step "build"
+PERSONA_SKIP_SETUP=1 bash scripts/build.sh
+
+step "wasm tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p persona --test browser
+
+step "end-to-end tests in headless Chromium"
+cargo build -p collector
+node --test --test-concurrency=1 tests/e2e/

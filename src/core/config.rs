@@ -1,0 +1,195 @@
+//! SDK configuration: the options object passed to `Persona.init`, validated into [`Config`].
+//!
+//! ```text
+//! {
+//!   collector: { url: "/v1/batch", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000 },
+//!   pageview: true,
+//!   maxEventBytes: 32768
+//! }
+//! ```
+//! Only `collector.url` is required. Unknown keys are ignored so that a page written for a newer
+//! SDK keeps working with an older one. A wrong type or an out-of-range number is
+//! [`Error::OptionInvalid`] naming the option; nothing half-configured is ever started.
+
+use crate::core::error::{Error, Result};
+use crate::core::value::Value;
+
+/// Validated SDK configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where batches are POSTed: an absolute `http(s)://` URL or a same-origin path (`/v1/batch`).
+    pub collector_url: String,
+    /// Events per request. Default 20, range 1..=100. Larger batches mean fewer requests but a
+    /// larger loss window per failed request (retries keep the events either way).
+    pub batch_size: u32,
+    /// How long an event may wait for companions before a batch is sent, in ms. Default 1000,
+    /// range 0..=60000. 0 sends at once; larger values save requests on chatty pages.
+    pub flush_interval_ms: u32,
+    /// Most events kept in the outbox; beyond it the oldest are dropped and reported. Default 1000,
+    /// range 10..=10000. Bounds localStorage use while the collector is unreachable.
+    pub max_queue: u32,
+    /// Largest accepted event, as encoded JSON bytes. Default 32768, range 1024..=32768. Keeps one
+    /// event well inside the 64 KiB budget of keep-alive requests sent while the page unloads.
+    pub max_event_bytes: u32,
+    /// Record a page view automatically at init. Default true.
+    pub pageview: bool,
+    /// First retry delay after a failed delivery, in ms; doubles per attempt with ±50 % jitter.
+    /// Default 1000, range 100..=60000.
+    pub retry_base_ms: u32,
+    /// Upper bound of the retry delay, in ms. Default 60000, range 1000..=3600000.
+    pub retry_max_ms: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            collector_url: String::new(),
+            batch_size: 20,
+            flush_interval_ms: 1000,
+            max_queue: 1000,
+            max_event_bytes: 32768,
+            pageview: true,
+            retry_base_ms: 1000,
+            retry_max_ms: 60_000,
+        }
+    }
+}
+
+impl Config {
+    /// Validates the options object given to `init`.
+    pub fn from_options(options: &Value) -> Result<Config> {
+        if !options.is_object() {
+            return Err(Error::ConfigInvalid);
+        }
+        let mut config = Config::default();
+        let collector = match options.get("collector") {
+            None | Some(Value::Null) => return Err(Error::CollectorMissing),
+            Some(c @ Value::Object(_)) => c,
+            Some(_) => return Err(Error::OptionInvalid("collector")),
+        };
+        config.collector_url = match collector.get("url") {
+            None | Some(Value::Null) => return Err(Error::CollectorMissing),
+            Some(Value::String(url)) => validate_collector_url(url)?.to_owned(),
+            Some(_) => return Err(Error::CollectorUrlInvalid),
+        };
+        let c = collector;
+        config.batch_size = uint(c, "batchSize", 1, 100, config.batch_size)?;
+        config.flush_interval_ms = uint(c, "flushIntervalMs", 0, 60_000, config.flush_interval_ms)?;
+        config.max_queue = uint(c, "maxQueue", 10, 10_000, config.max_queue)?;
+        config.retry_base_ms = uint(c, "retryBaseMs", 100, 60_000, config.retry_base_ms)?;
+        config.retry_max_ms = uint(c, "retryMaxMs", 1000, 3_600_000, config.retry_max_ms)?;
+        config.max_event_bytes = uint(options, "maxEventBytes", 1024, 32768, config.max_event_bytes)?;
+        config.pageview = match options.get("pageview") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(Error::OptionInvalid("pageview")),
+        };
+        Ok(config)
+    }
+}
+
+/// Reads an optional whole number in `min..=max` from `obj[key]`.
+fn uint(obj: &Value, key: &'static str, min: u32, max: u32, default: u32) -> Result<u32> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(max) => {
+            Ok(*n as u32)
+        }
+        Some(_) => Err(Error::OptionInvalid(key)),
+    }
+}
+
+/// Accepts `http://host...`, `https://host...` and same-origin paths (`/v1/batch`). Rejects
+/// protocol-relative `//host`, other schemes, whitespace and control characters.
+pub fn validate_collector_url(url: &str) -> Result<&str> {
+    if url.is_empty() || url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::CollectorUrlInvalid);
+    }
+    let rest = if let Some(rest) = strip_prefix_ci(url, "https://") {
+        rest
+    } else if let Some(rest) = strip_prefix_ci(url, "http://") {
+        rest
+    } else if url.starts_with('/') && !url.starts_with("//") {
+        return Ok(url);
+    } else {
+        return Err(Error::CollectorUrlInvalid);
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err(Error::CollectorUrlInvalid);
+    }
+    Ok(url)
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(url: Value) -> Value {
+        Value::object().with("collector", Value::object().with("url", url))
+    }
+
+    #[test]
+    fn minimal_options_get_defaults() {
+        let c = Config::from_options(&opts("/v1/batch".into())).unwrap();
+        assert_eq!(c.collector_url, "/v1/batch");
+        assert_eq!(c.batch_size, 20);
+        assert!(c.pageview);
+    }
+
+    #[test]
+    fn collector_is_required_and_checked() {
+        assert_eq!(Config::from_options(&Value::Null), Err(Error::ConfigInvalid));
+        assert_eq!(Config::from_options(&Value::object()), Err(Error::CollectorMissing));
+        assert_eq!(
+            Config::from_options(&Value::object().with("collector", Value::object())),
+            Err(Error::CollectorMissing)
+        );
+        assert_eq!(Config::from_options(&opts(Value::Number(3.0))), Err(Error::CollectorUrlInvalid));
+        assert_eq!(
+            Config::from_options(&Value::object().with("collector", "x")),
+            Err(Error::OptionInvalid("collector"))
+        );
+    }
+
+    #[test]
+    fn url_shapes() {
+        for ok in ["/v1/batch", "https://c.example.com/v1/batch", "HTTP://127.0.0.1:8080/x", "http://h"] {
+            assert_eq!(validate_collector_url(ok), Ok(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "v1/batch",
+            "//evil.example/x",
+            "ftp://h/x",
+            "javascript:alert(1)",
+            "https://",
+            "https:///path",
+            "http://:80/x",
+            "/v1/ba tch",
+            "https://h/\n",
+        ] {
+            assert_eq!(validate_collector_url(bad), Err(Error::CollectorUrlInvalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn tunables_are_range_checked() {
+        let with = |key: &str, v: Value| {
+            Value::object().with("collector", Value::object().with("url", "/c").with(key, v))
+        };
+        let c = Config::from_options(&with("batchSize", Value::Number(5.0))).unwrap();
+        assert_eq!(c.batch_size, 5);
+        for bad in [Value::Number(0.0), Value::Number(101.0), Value::Number(2.5), "5".into()] {
+            assert_eq!(Config::from_options(&with("batchSize", bad)), Err(Error::OptionInvalid("batchSize")));
+        }
+        let bad_pageview = opts("/c".into()).with("pageview", "no");
+        assert_eq!(Config::from_options(&bad_pageview), Err(Error::OptionInvalid("pageview")));
+    }
+}

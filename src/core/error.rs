@@ -1,0 +1,138 @@
+//! The one error type of persona.
+//!
+//! Every failure the SDK can report is a variant of [`Error`]. Each variant has a stable,
+//! machine-readable [`Error::code`] (snake_case, never renamed once released) and a static,
+//! human-readable [`Error::message`]. Messages are `&'static str` on purpose: formatting machinery
+//! costs kilobytes in the wasm artifact. Where a message needs to name a field, the variant carries
+//! the field's name as a `&'static str` ([`Error::detail`]).
+//!
+//! At the JavaScript boundary an `Error` becomes a real JS `Error` object whose `code` property is
+//! [`Error::code`]; non-fatal problems (a corrupted stored queue, a full localStorage) are reported
+//! as warnings with the same codes and never interrupt the page.
+
+/// Everything that can go wrong in persona.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// The options passed to `init` are not an object.
+    ConfigInvalid,
+    /// `init` was called without `collector.url`.
+    CollectorMissing,
+    /// `collector.url` is not an absolute `http(s)://` URL or a path starting with `/`.
+    CollectorUrlInvalid,
+    /// A tunable has the wrong type or is outside its documented range; carries the option name.
+    OptionInvalid(&'static str),
+    /// The event name is not a string, is empty, or is longer than [`crate::core::event::MAX_NAME_LEN`].
+    EventNameInvalid,
+    /// Event properties are not a plain JSON object (or contain functions, symbols, cycles...).
+    PropertiesInvalid,
+    /// The encoded event is larger than the configured `maxEventBytes`.
+    EventTooLarge,
+    /// localStorage cannot be used at all (disabled, sandboxed iframe, private mode).
+    StorageUnavailable,
+    /// localStorage refused a write because it is full (`QuotaExceededError`).
+    StorageFull,
+    /// A value persona stored earlier could not be read back; it was discarded.
+    StorageCorrupt,
+    /// The outbox was at its cap; the oldest events were dropped to make room.
+    OutboxOverflow,
+    /// The platform's secure random source failed.
+    EntropyUnavailable,
+    /// The collector rejected a batch as invalid (4xx other than 408/429); it was dropped.
+    BatchRejected,
+    /// Encoding a value to JSON failed.
+    EncodeFailed,
+}
+
+impl Error {
+    /// Stable machine-readable code, exposed to JavaScript as `error.code`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Error::ConfigInvalid => "config_invalid",
+            Error::CollectorMissing => "collector_missing",
+            Error::CollectorUrlInvalid => "collector_url_invalid",
+            Error::OptionInvalid(_) => "option_invalid",
+            Error::EventNameInvalid => "event_name_invalid",
+            Error::PropertiesInvalid => "properties_invalid",
+            Error::EventTooLarge => "event_too_large",
+            Error::StorageUnavailable => "storage_unavailable",
+            Error::StorageFull => "storage_full",
+            Error::StorageCorrupt => "storage_corrupt",
+            Error::OutboxOverflow => "outbox_overflow",
+            Error::EntropyUnavailable => "entropy_unavailable",
+            Error::BatchRejected => "batch_rejected",
+            Error::EncodeFailed => "encode_failed",
+        }
+    }
+
+    /// Static human-readable explanation, exposed to JavaScript as `error.message`.
+    pub fn message(self) -> &'static str {
+        match self {
+            Error::ConfigInvalid => "persona: init options must be an object",
+            Error::CollectorMissing => "persona: init needs collector.url (for example \"/v1/batch\")",
+            Error::CollectorUrlInvalid => {
+                "persona: collector.url must be an http(s) URL or a path starting with \"/\""
+            }
+            Error::OptionInvalid(_) => "persona: an option has the wrong type or is out of range",
+            Error::EventNameInvalid => {
+                "persona: event name must be a non-empty string of at most 200 characters"
+            }
+            Error::PropertiesInvalid => "persona: properties must be a plain JSON object",
+            Error::EventTooLarge => "persona: event is larger than maxEventBytes; not enqueued",
+            Error::StorageUnavailable => "persona: localStorage is unavailable; events kept in memory only",
+            Error::StorageFull => "persona: localStorage is full; events kept in memory only",
+            Error::StorageCorrupt => "persona: stored data was unreadable and has been discarded",
+            Error::OutboxOverflow => "persona: outbox full; oldest events dropped",
+            Error::EntropyUnavailable => "persona: secure random numbers are unavailable",
+            Error::BatchRejected => "persona: the collector rejected a batch; it was dropped",
+            Error::EncodeFailed => "persona: a value could not be encoded as JSON",
+        }
+    }
+
+    /// The name of the offending option or field, where the variant carries one.
+    pub fn detail(self) -> Option<&'static str> {
+        match self {
+            Error::OptionInvalid(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// Result alias used throughout the core.
+pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case() {
+        let all = [
+            Error::ConfigInvalid,
+            Error::CollectorMissing,
+            Error::CollectorUrlInvalid,
+            Error::OptionInvalid("batchSize"),
+            Error::EventNameInvalid,
+            Error::PropertiesInvalid,
+            Error::EventTooLarge,
+            Error::StorageUnavailable,
+            Error::StorageFull,
+            Error::StorageCorrupt,
+            Error::OutboxOverflow,
+            Error::EntropyUnavailable,
+            Error::BatchRejected,
+            Error::EncodeFailed,
+        ];
+        let mut codes: Vec<&str> = all.iter().map(|e| e.code()).collect();
+        for c in &codes {
+            assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{c}");
+        }
+        for e in all {
+            assert!(e.message().starts_with("persona: "));
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all.len());
+        assert_eq!(Error::OptionInvalid("batchSize").detail(), Some("batchSize"));
+        assert_eq!(Error::StorageFull.detail(), None);
+    }
+}

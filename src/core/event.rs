@@ -1,0 +1,187 @@
+//! The event model: validation of what the page hands us and the Segment-spec shaped wire event.
+//!
+//! A wire event looks like
+//! ```text
+//! { type: "track", event: "Product Viewed", messageId, anonymousId, userId,
+//!   originalTimestamp: "2026-11-22T10:00:00.000Z", properties: {...},
+//!   context: { page: {url, path, search, title, referrer}, library: {name, version} } }
+//! ```
+//! `sentAt` is added by the outbox when a batch leaves. The `messageId` is minted once, when the
+//! event is created, and kept across every retry, so collectors can drop duplicates.
+
+use crate::core::error::{Error, Result};
+use crate::core::time::iso8601;
+use crate::core::value::Value;
+
+/// Longest accepted event name, in characters.
+pub const MAX_NAME_LEN: usize = 200;
+
+/// The library block sent in every event's context.
+pub const LIBRARY_NAME: &str = "persona";
+/// This crate's version, sent as `context.library.version`.
+pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Segment message types persona emits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A named action (`track("Product Viewed", ...)`).
+    Track,
+    /// A page view.
+    Page,
+}
+
+impl EventKind {
+    /// The wire name (`type` field).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Track => "track",
+            EventKind::Page => "page",
+        }
+    }
+}
+
+/// Where the visitor is when the event happens; filled in by the web layer from `location` and
+/// `document`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageContext {
+    /// Full URL (`location.href`).
+    pub url: String,
+    /// Path (`location.pathname`).
+    pub path: String,
+    /// Query string including `?` (`location.search`).
+    pub search: String,
+    /// `document.title`.
+    pub title: String,
+    /// `document.referrer`.
+    pub referrer: String,
+}
+
+impl PageContext {
+    fn to_value(&self) -> Value {
+        Value::object()
+            .with("path", self.path.as_str())
+            .with("referrer", self.referrer.as_str())
+            .with("search", self.search.as_str())
+            .with("title", self.title.as_str())
+            .with("url", self.url.as_str())
+    }
+}
+
+/// Checks an event name: non-blank, at most [`MAX_NAME_LEN`] characters, no control characters.
+pub fn validate_name(name: &str) -> Result<&str> {
+    let blank = name.trim().is_empty();
+    if blank || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+        return Err(Error::EventNameInvalid);
+    }
+    Ok(name)
+}
+
+/// Identity and time stamped onto an event.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    /// Fresh message id.
+    pub message_id: &'a str,
+    /// The visitor's anonymous id.
+    pub anonymous_id: &'a str,
+    /// The known customer id, if any.
+    pub user_id: Option<&'a str>,
+    /// Creation time, ms since the epoch.
+    pub now_ms: u64,
+}
+
+/// Builds the wire form of an event. `name` is required for [`EventKind::Track`] (validated by
+/// the caller); page views carry the page fields in their properties, as Segment's spec does, with
+/// the caller's properties taking precedence.
+pub fn build(
+    kind: EventKind,
+    name: Option<&str>,
+    properties: Value,
+    stamp: Stamp<'_>,
+    page: &PageContext,
+) -> Result<Value> {
+    let properties = match (kind, properties) {
+        (EventKind::Page, Value::Null) => page.to_value(),
+        (_, Value::Null) => Value::object(),
+        (EventKind::Page, Value::Object(given)) => {
+            let mut merged = page.to_value();
+            for (k, v) in given {
+                merged.set(&k, v);
+            }
+            merged
+        }
+        (_, p @ Value::Object(_)) => p,
+        _ => return Err(Error::PropertiesInvalid),
+    };
+    let mut event = Value::object().with("type", kind.as_str());
+    if let Some(name) = name {
+        event.set(if kind == EventKind::Track { "event" } else { "name" }, name.into());
+    }
+    let library = Value::object().with("name", LIBRARY_NAME).with("version", LIBRARY_VERSION);
+    let context = Value::object().with("page", page.to_value()).with("library", library);
+    Ok(event
+        .with("messageId", stamp.message_id)
+        .with("anonymousId", stamp.anonymous_id)
+        .with("userId", stamp.user_id)
+        .with("originalTimestamp", iso8601(stamp.now_ms))
+        .with("properties", properties)
+        .with("context", context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp() -> Stamp<'static> {
+        Stamp { message_id: "m-1", anonymous_id: "a-1", user_id: None, now_ms: 0 }
+    }
+
+    fn page() -> PageContext {
+        PageContext {
+            url: "http://shop/p?x=1".into(),
+            path: "/p".into(),
+            search: "?x=1".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn names_are_validated() {
+        assert_eq!(validate_name("Product Viewed"), Ok("Product Viewed"));
+        assert_eq!(validate_name(&"x".repeat(MAX_NAME_LEN)).map(str::len), Ok(MAX_NAME_LEN));
+        for bad in ["", "   ", "a\nb", &"x".repeat(MAX_NAME_LEN + 1)] {
+            assert_eq!(validate_name(bad), Err(Error::EventNameInvalid), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn track_event_has_segment_shape() {
+        let props = Value::object().with("product_id", "sku-1");
+        let e = build(EventKind::Track, Some("Product Viewed"), props.clone(), stamp(), &page()).unwrap();
+        assert_eq!(e.get("type").and_then(Value::as_str), Some("track"));
+        assert_eq!(e.get("event").and_then(Value::as_str), Some("Product Viewed"));
+        assert_eq!(e.get("messageId").and_then(Value::as_str), Some("m-1"));
+        assert_eq!(e.get("anonymousId").and_then(Value::as_str), Some("a-1"));
+        assert_eq!(e.get("userId"), Some(&Value::Null));
+        assert_eq!(e.get("originalTimestamp").and_then(Value::as_str), Some("1970-01-01T00:00:00.000Z"));
+        assert_eq!(e.get("properties"), Some(&props));
+        let ctx = e.get("context").unwrap();
+        assert_eq!(ctx.get("page").and_then(|p| p.get("path")).and_then(Value::as_str), Some("/p"));
+        assert_eq!(ctx.get("library").and_then(|l| l.get("name")).and_then(Value::as_str), Some("persona"));
+    }
+
+    #[test]
+    fn page_event_carries_page_fields_caller_wins() {
+        let e = build(EventKind::Page, None, Value::Null, stamp(), &page()).unwrap();
+        let p = e.get("properties").unwrap();
+        assert_eq!(p.get("url").and_then(Value::as_str), Some("http://shop/p?x=1"));
+        assert_eq!(e.get("event"), None);
+        let e = build(EventKind::Page, None, Value::object().with("path", "/x"), stamp(), &page()).unwrap();
+        assert_eq!(e.get("properties").and_then(|p| p.get("path")).and_then(Value::as_str), Some("/x"));
+    }
+
+    #[test]
+    fn non_object_properties_are_rejected() {
+        let r = build(EventKind::Track, Some("x"), Value::Array(vec![]), stamp(), &page());
+        assert_eq!(r, Err(Error::PropertiesInvalid));
+    }
+}

@@ -1,0 +1,18 @@
+//! Pure Rust: every decision persona makes, with no browser crates. Unit-tested natively.
+//!
+//! Later capabilities (profile, segments, experiments, search, re-ranking, recommendations) join
+//! as sibling modules and read the same [`value::Value`] and [`platform`] ports.
+
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod id;
+pub mod outbox;
+pub mod platform;
+pub mod time;
+pub mod tracker;
+pub mod value;
+pub mod wire;
+
+#[cfg(test)]
+pub(crate) mod testing;

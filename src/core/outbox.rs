@@ -1,0 +1,384 @@
+//! The delivery queue: batching, retry schedule and caps, with no I/O of its own (sans-I/O).
+//!
+//! The tracker pushes wire events in; the web layer asks [`Outbox::take_batch`] for the next batch
+//! when [`Outbox::due_at`] says one is due, performs the request, and reports the HTTP status back
+//! through [`Outbox::settle`]. Events leave the queue only when the collector acknowledged them
+//! (2xx) or rejected them for good (4xx other than 408/429), so delivery is at-least-once; the
+//! stable `messageId` lets the collector make storage exactly-once. The whole queue, including
+//! the batch in flight, is what gets persisted: a crash mid-request resends, never loses.
+
+use std::collections::VecDeque;
+
+use crate::core::config::Config;
+use crate::core::error::{Error, Result};
+use crate::core::value::Value;
+
+/// Largest request body persona sends, in bytes. Below the 64 KiB that browsers allow for
+/// keep-alive requests while a page unloads, so every batch can be sent that way.
+pub const MAX_BATCH_BYTES: usize = 60 * 1024;
+
+/// Version of the persisted outbox format.
+const STORED_VERSION: f64 = 1.0;
+
+/// One queued event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The wire event (without `sentAt`).
+    pub event: Value,
+    /// Its `messageId`, kept for acknowledgement.
+    pub message_id: String,
+    /// Encoded size in bytes.
+    pub bytes: u32,
+    /// When it was enqueued, ms since the epoch.
+    pub queued_at: u64,
+}
+
+/// A batch handed to the transport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// Identifies the batch when its outcome is reported.
+    pub id: u64,
+    /// The events, in queue order.
+    pub events: Vec<Value>,
+    /// Their message ids.
+    pub message_ids: Vec<String>,
+    /// Sum of the events' encoded sizes.
+    pub bytes: usize,
+}
+
+/// What became of a request, derived from its HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// 2xx: the collector has the events.
+    Delivered,
+    /// Network failure, 408, 429 or 5xx: try again later (`retry_after_ms` from `Retry-After`).
+    Retry {
+        /// Minimum wait the collector asked for.
+        retry_after_ms: Option<u64>,
+    },
+    /// Any other 4xx: the collector will never accept this batch; drop it and report.
+    Rejected,
+}
+
+impl Delivery {
+    /// Classifies an HTTP status; 0 stands for a network error (no response at all).
+    pub fn from_status(status: u16, retry_after_ms: Option<u64>) -> Delivery {
+        match status {
+            200..=299 => Delivery::Delivered,
+            0 | 408 | 429 | 500..=599 => Delivery::Retry { retry_after_ms },
+            _ => Delivery::Rejected,
+        }
+    }
+}
+
+/// The queue itself.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    entries: VecDeque<Entry>,
+    in_flight: Option<(u64, Vec<String>)>,
+    next_batch_id: u64,
+    /// Consecutive failed attempts; drives the backoff.
+    failures: u32,
+    /// No request before this time (backoff), ms since the epoch.
+    not_before: u64,
+}
+
+impl Outbox {
+    /// Number of queued events, including those in flight.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// True while a batch awaits its outcome.
+    pub fn in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Appends an event; if the queue exceeds `max_queue`, drops the oldest events and returns how
+    /// many were dropped.
+    pub fn push(&mut self, entry: Entry, max_queue: u32) -> usize {
+        self.entries.push_back(entry);
+        let mut dropped = 0;
+        while self.entries.len() > max_queue as usize {
+            self.entries.pop_front();
+            dropped += 1;
+        }
+        dropped
+    }
+
+    /// When the next batch should leave, ms since the epoch; `None` when there is nothing to send
+    /// or a batch is in flight. A full batch is due at once, a partial one `flush_interval_ms`
+    /// after its oldest event, and never before the backoff allows.
+    pub fn due_at(&self, config: &Config) -> Option<u64> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        let oldest = self.entries.front()?;
+        let ready = if self.entries.len() >= config.batch_size as usize {
+            0
+        } else {
+            oldest.queued_at.saturating_add(u64::from(config.flush_interval_ms))
+        };
+        Some(ready.max(self.not_before))
+    }
+
+    /// Takes the next batch if one is due at `now` (or at once with `force`, which still honours
+    /// the backoff unless `ignore_backoff`). At most `batch_size` events and [`MAX_BATCH_BYTES`].
+    pub fn take_batch(
+        &mut self,
+        now: u64,
+        config: &Config,
+        force: bool,
+        ignore_backoff: bool,
+    ) -> Option<Batch> {
+        let due = self.due_at(config)?;
+        let allowed = if force { ignore_backoff || self.not_before <= now } else { due <= now };
+        if !allowed {
+            return None;
+        }
+        let mut batch =
+            Batch { id: self.next_batch_id, events: Vec::new(), message_ids: Vec::new(), bytes: 0 };
+        for entry in self.entries.iter().take(config.batch_size as usize) {
+            let bytes = entry.bytes as usize;
+            if !batch.events.is_empty() && batch.bytes + bytes > MAX_BATCH_BYTES {
+                break;
+            }
+            batch.bytes += bytes;
+            batch.events.push(entry.event.clone());
+            batch.message_ids.push(entry.message_id.clone());
+        }
+        self.next_batch_id += 1;
+        self.in_flight = Some((batch.id, batch.message_ids.clone()));
+        Some(batch)
+    }
+
+    /// Records the outcome of batch `id`. `jitter` is a random number used to spread retries
+    /// (any u32). Returns `Err(Error::BatchRejected)` when the batch was dropped as rejected.
+    pub fn settle(
+        &mut self,
+        id: u64,
+        outcome: Delivery,
+        now: u64,
+        config: &Config,
+        jitter: u32,
+    ) -> Result<()> {
+        let ids = match self.in_flight.take() {
+            Some((flying, ids)) if flying == id => ids,
+            other => {
+                self.in_flight = other;
+                return Ok(());
+            }
+        };
+        match outcome {
+            Delivery::Delivered | Delivery::Rejected => {
+                self.entries.retain(|e| !ids.contains(&e.message_id));
+                self.failures = 0;
+                self.not_before = 0;
+                if outcome == Delivery::Rejected {
+                    return Err(Error::BatchRejected);
+                }
+            }
+            Delivery::Retry { retry_after_ms } => {
+                self.failures = self.failures.saturating_add(1);
+                let delay = backoff_ms(self.failures, config, jitter).max(retry_after_ms.unwrap_or(0));
+                self.not_before = now.saturating_add(delay);
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the batch in flight without an outcome (the page went away mid-request): its
+    /// events stay queued and are sent again.
+    pub fn abandon_in_flight(&mut self) {
+        self.in_flight = None;
+    }
+
+    /// The persisted form: `{v: 1, entries: [{e: event, b: bytes, q: queued_at}]}`.
+    pub fn to_value(&self) -> Value {
+        let entries = self
+            .entries
+            .iter()
+            .map(|e| {
+                Value::object()
+                    .with("e", e.event.clone())
+                    .with("b", f64::from(e.bytes))
+                    .with("q", e.queued_at as f64)
+            })
+            .collect();
+        Value::object().with("v", STORED_VERSION).with("entries", Value::Array(entries))
+    }
+
+    /// Restores a persisted queue; anything malformed is `Err(Error::StorageCorrupt)`.
+    pub fn from_value(stored: &Value) -> Result<Outbox> {
+        if stored.get("v").and_then(Value::as_f64) != Some(STORED_VERSION) {
+            return Err(Error::StorageCorrupt);
+        }
+        let list = stored.get("entries").and_then(Value::as_array).ok_or(Error::StorageCorrupt)?;
+        let mut outbox = Outbox::default();
+        for item in list {
+            let event = item.get("e").filter(|e| e.is_object()).ok_or(Error::StorageCorrupt)?;
+            let message_id = event.get("messageId").and_then(Value::as_str).ok_or(Error::StorageCorrupt)?;
+            let number = |key| item.get(key).and_then(Value::as_f64).filter(|n| *n >= 0.0);
+            let (bytes, queued_at) = match (number("b"), number("q")) {
+                (Some(b), Some(q)) => (b as u32, q as u64),
+                _ => return Err(Error::StorageCorrupt),
+            };
+            outbox.entries.push_back(Entry {
+                event: event.clone(),
+                message_id: message_id.to_owned(),
+                bytes,
+                queued_at,
+            });
+        }
+        Ok(outbox)
+    }
+}
+
+/// Delay before retry number `failures` (1-based): `retry_base_ms * 2^(failures-1)`, capped at
+/// `retry_max_ms`, then scaled by a jitter factor in [0.5, 1.5).
+pub fn backoff_ms(failures: u32, config: &Config, jitter: u32) -> u64 {
+    let exp = failures.saturating_sub(1).min(20);
+    let raw = u64::from(config.retry_base_ms).saturating_mul(1 << exp);
+    let capped = raw.min(u64::from(config.retry_max_ms));
+    capped * (512 + u64::from(jitter % 1024)) / 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, at: u64) -> Entry {
+        Entry {
+            event: Value::object().with("messageId", id),
+            message_id: id.into(),
+            bytes: 100,
+            queued_at: at,
+        }
+    }
+
+    fn config() -> Config {
+        Config { collector_url: "/c".into(), batch_size: 3, flush_interval_ms: 1000, ..Config::default() }
+    }
+
+    #[test]
+    fn partial_batch_waits_for_the_interval_full_batch_goes_at_once() {
+        let c = config();
+        let mut o = Outbox::default();
+        assert_eq!(o.due_at(&c), None);
+        o.push(entry("a", 10), 100);
+        assert_eq!(o.due_at(&c), Some(1010));
+        assert!(o.take_batch(500, &c, false, false).is_none());
+        o.push(entry("b", 20), 100);
+        o.push(entry("c", 30), 100);
+        assert_eq!(o.due_at(&c), Some(0));
+        o.push(entry("d", 40), 100);
+        let b = o.take_batch(50, &c, false, false).unwrap();
+        assert_eq!(b.message_ids, ["a", "b", "c"]);
+        assert!(o.in_flight());
+        assert_eq!(o.due_at(&c), None, "one batch in flight at a time");
+        o.settle(b.id, Delivery::Delivered, 60, &c, 0).unwrap();
+        assert_eq!(o.len(), 1);
+        assert_eq!(o.due_at(&c), Some(1040));
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_and_keep_events() {
+        let c = config();
+        let mut o = Outbox::default();
+        o.push(entry("a", 0), 100);
+        let b = o.take_batch(0, &c, true, false).unwrap();
+        o.settle(b.id, Delivery::from_status(503, None), 1000, &c, 512).unwrap();
+        assert_eq!(o.len(), 1);
+        assert_eq!(o.due_at(&c), Some(2000), "1 s after the first failure (jitter factor 1.0)");
+        assert!(o.take_batch(1999, &c, true, false).is_none(), "force still honours backoff");
+        let b = o.take_batch(2000, &c, false, false).unwrap();
+        o.settle(b.id, Delivery::from_status(0, None), 2000, &c, 512).unwrap();
+        assert_eq!(o.due_at(&c), Some(4000), "doubles");
+        let b = o.take_batch(0, &c, true, true).unwrap();
+        o.settle(b.id, Delivery::from_status(429, Some(30_000)), 5000, &c, 512).unwrap();
+        assert_eq!(o.due_at(&c), Some(35_000), "Retry-After wins when longer");
+        let b = o.take_batch(35_000, &c, false, false).unwrap();
+        o.settle(b.id, Delivery::Delivered, 35_001, &c, 0).unwrap();
+        assert!(o.is_empty());
+    }
+
+    #[test]
+    fn rejected_batches_are_dropped_and_reported() {
+        let c = config();
+        let mut o = Outbox::default();
+        o.push(entry("a", 0), 100);
+        let b = o.take_batch(0, &c, true, false).unwrap();
+        assert_eq!(o.settle(b.id, Delivery::from_status(400, None), 1, &c, 0), Err(Error::BatchRejected));
+        assert!(o.is_empty());
+    }
+
+    #[test]
+    fn stale_outcomes_are_ignored_and_events_pushed_meanwhile_stay() {
+        let c = config();
+        let mut o = Outbox::default();
+        o.push(entry("a", 0), 100);
+        let b = o.take_batch(0, &c, true, false).unwrap();
+        o.push(entry("b", 1), 100);
+        o.settle(b.id + 7, Delivery::Delivered, 2, &c, 0).unwrap();
+        assert_eq!(o.len(), 2);
+        o.settle(b.id, Delivery::Delivered, 2, &c, 0).unwrap();
+        assert_eq!(o.len(), 1);
+    }
+
+    #[test]
+    fn cap_drops_oldest_first() {
+        let mut o = Outbox::default();
+        let mut dropped = 0;
+        for i in 0..15u64 {
+            dropped += o.push(entry(&i.to_string(), i), 10);
+        }
+        assert_eq!((o.len(), dropped), (10, 5));
+        assert_eq!(o.entries.front().unwrap().message_id, "5");
+    }
+
+    #[test]
+    fn batches_respect_the_byte_budget() {
+        let c = Config { batch_size: 100, ..config() };
+        let mut o = Outbox::default();
+        for i in 0..10 {
+            let mut e = entry(&i.to_string(), 0);
+            e.bytes = 20_000;
+            o.push(e, 100);
+        }
+        let b = o.take_batch(0, &c, true, false).unwrap();
+        assert_eq!(b.events.len(), 3);
+        assert!(b.bytes <= MAX_BATCH_BYTES);
+    }
+
+    #[test]
+    fn persisted_form_round_trips_and_rejects_garbage() {
+        let mut o = Outbox::default();
+        o.push(entry("a", 5), 100);
+        o.push(entry("b", 6), 100);
+        let restored = Outbox::from_value(&o.to_value()).unwrap();
+        assert_eq!(restored.entries, o.entries);
+        for bad in [
+            Value::Null,
+            Value::object().with("v", 2.0),
+            Value::object().with("v", 1.0).with("entries", "x"),
+            Value::object()
+                .with("v", 1.0)
+                .with("entries", Value::Array(vec![Value::object().with("e", 1.0)])),
+        ] {
+            assert_eq!(Outbox::from_value(&bad).err(), Some(Error::StorageCorrupt));
+        }
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        let c = config();
+        assert_eq!(backoff_ms(1, &c, 0), 500);
+        assert_eq!(backoff_ms(1, &c, 1023), 1499);
+        assert_eq!(backoff_ms(30, &c, 512), 60_000);
+    }
+}

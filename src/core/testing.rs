@@ -1,0 +1,125 @@
+//! In-memory platform for native unit tests: shared storage that can be made "full", a settable
+//! clock, deterministic entropy, and a JSON codec backed by serde_json (a dev-dependency only;
+//! the wasm build uses the browser's JSON).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::core::error::{Error, Result};
+use crate::core::platform::{Clock, Codec, Entropy, Storage};
+use crate::core::value::Value;
+
+/// Clones share one store, clock and random stream, like tabs sharing localStorage.
+#[derive(Clone)]
+pub struct MemPlatform {
+    store: Rc<RefCell<HashMap<String, String>>>,
+    full: Rc<Cell<bool>>,
+    now: Rc<Cell<u64>>,
+    seed: Rc<Cell<u64>>,
+}
+
+impl Default for MemPlatform {
+    fn default() -> MemPlatform {
+        MemPlatform {
+            store: Rc::default(),
+            full: Rc::default(),
+            now: Rc::new(Cell::new(1_795_305_600_000)),
+            seed: Rc::new(Cell::new(0x9e37_79b9_7f4a_7c15)),
+        }
+    }
+}
+
+impl MemPlatform {
+    /// Raw stored value.
+    pub fn stored(&self, key: &str) -> Option<String> {
+        self.store.borrow().get(key).cloned()
+    }
+    /// Writes a raw value, bypassing the "full" switch.
+    pub fn put(&self, key: &str, value: &str) {
+        self.store.borrow_mut().insert(key.into(), value.into());
+    }
+    /// Makes every later `set` fail with `StorageFull`.
+    pub fn set_full(&self, full: bool) {
+        self.full.set(full);
+    }
+    /// Moves the clock.
+    pub fn advance(&self, ms: u64) {
+        self.now.set(self.now.get() + ms);
+    }
+    /// Parses JSON text for assertions.
+    pub fn decode_json(&self, text: &str) -> serde_json::Value {
+        serde_json::from_str(text).expect("valid JSON")
+    }
+}
+
+impl Storage for MemPlatform {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.stored(key))
+    }
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        if self.full.get() {
+            return Err(Error::StorageFull);
+        }
+        self.put(key, value);
+        Ok(())
+    }
+    fn remove(&self, key: &str) -> Result<()> {
+        self.store.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+impl Clock for MemPlatform {
+    fn now_ms(&self) -> u64 {
+        self.now.get()
+    }
+}
+
+impl Entropy for MemPlatform {
+    fn fill(&self, buf: &mut [u8]) -> Result<()> {
+        for b in buf {
+            // xorshift64*: deterministic, good enough for distinct test ids.
+            let mut x = self.seed.get();
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            self.seed.set(x);
+            *b = (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8;
+        }
+        Ok(())
+    }
+}
+
+impl Codec for MemPlatform {
+    fn encode(&self, value: &Value) -> Result<String> {
+        serde_json::to_string(&to_json(value)).map_err(|_| Error::EncodeFailed)
+    }
+    fn decode(&self, text: &str) -> Result<Value> {
+        serde_json::from_str(text).map(|j| from_json(&j)).map_err(|_| Error::StorageCorrupt)
+    }
+}
+
+fn to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into),
+        Value::String(s) => s.as_str().into(),
+        Value::Array(items) => items.iter().map(to_json).collect(),
+        Value::Object(entries) => entries.iter().map(|(k, v)| (k.clone(), to_json(v))).collect(),
+    }
+}
+
+fn from_json(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(items) => Value::Array(items.iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+    }
+}

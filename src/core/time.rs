@@ -1,0 +1,97 @@
+//! Timestamps as the wire formats want them, with integer arithmetic only.
+//!
+//! `iso8601(ms)` renders milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (the form
+//! of JavaScript's `Date.prototype.toISOString` for years 0000..=9999) without `core::fmt`.
+
+/// Formats milliseconds since 1970-01-01T00:00:00Z as an ISO-8601 UTC timestamp.
+pub fn iso8601(ms: u64) -> String {
+    let days = ms / 86_400_000;
+    let ms_of_day = ms % 86_400_000;
+    let (year, month, day) = civil_from_days(days);
+    let mut out = String::with_capacity(24);
+    push_num(&mut out, year, 4);
+    out.push('-');
+    push_num(&mut out, month, 2);
+    out.push('-');
+    push_num(&mut out, day, 2);
+    out.push('T');
+    push_num(&mut out, ms_of_day / 3_600_000, 2);
+    out.push(':');
+    push_num(&mut out, ms_of_day / 60_000 % 60, 2);
+    out.push(':');
+    push_num(&mut out, ms_of_day / 1000 % 60, 2);
+    out.push('.');
+    push_num(&mut out, ms_of_day % 1000, 3);
+    out.push('Z');
+    out
+}
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits.
+pub fn push_num(out: &mut String, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for _ in len..width {
+        out.push('0');
+    }
+    for d in digits[..len].iter().rev() {
+        out.push(*d as char);
+    }
+}
+
+/// Days since the epoch to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    // Shift the epoch to 0000-03-01 so leap days fall at the end of a 400-year era.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_instants() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(iso8601(1_795_305_600_123), "2026-11-22T00:00:00.123Z");
+        assert_eq!(iso8601(1_709_251_199_999), "2024-02-29T23:59:59.999Z");
+        assert_eq!(iso8601(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn every_day_boundary_is_consistent_over_years() {
+        // Walk day by day through 1968..2032 and check the calendar never skips or repeats.
+        let mut prev = iso8601(0);
+        for day in 1..(366 * 60) {
+            let cur = iso8601(day * 86_400_000);
+            assert!(cur > prev, "{cur} after {prev}");
+            assert!(cur.ends_with("T00:00:00.000Z"));
+            prev = cur;
+        }
+    }
+
+    #[test]
+    fn push_num_pads() {
+        let mut s = String::new();
+        push_num(&mut s, 7, 3);
+        push_num(&mut s, 12345, 2);
+        assert_eq!(s, "00712345");
+    }
+}

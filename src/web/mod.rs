@@ -1,0 +1,36 @@
+//! Browser glue: the only code that touches `web-sys` and `js-sys`.
+//!
+//! - [`convert`]: JS values ⇄ [`crate::core::value::Value`], with the checks `track` needs;
+//! - [`platform`]: [`WebPlatform`](platform::WebPlatform), the core's ports over localStorage,
+//!   `Date.now`, `JSON` and `crypto.getRandomValues`;
+//! - [`page`]: the page context stamped on events;
+//! - [`transport`]: `fetch` POST of a batch, with keep-alive while the page unloads;
+//! - [`driver`]: owns the tracker, schedules deliveries with `setTimeout`, flushes when the page
+//!   is hidden, and reports events, deliveries and warnings to a JS listener;
+//! - [`js_error`]: core errors as real JS `Error` objects with a stable `code`.
+//!
+//! Nothing here panics: every JS call that can throw is matched, and JS callbacks are invoked
+//! with no Rust borrow held, so a listener that calls back into persona is safe.
+
+pub mod convert;
+pub mod driver;
+pub mod page;
+pub mod platform;
+pub mod transport;
+
+use wasm_bindgen::JsValue;
+
+use crate::core::error::Error;
+
+/// Turns a core error into a JS `Error` with `name = "PersonaError"`, `code` and, where the error
+/// names an option, `option`.
+pub fn js_error(error: Error) -> JsValue {
+    let e = js_sys::Error::new(error.message());
+    e.set_name("PersonaError");
+    let obj: &JsValue = e.as_ref();
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &error.code().into());
+    if let Some(option) = error.detail() {
+        let _ = js_sys::Reflect::set(obj, &"option".into(), &option.into());
+    }
+    e.into()
+}

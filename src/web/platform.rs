@@ -1,0 +1,90 @@
+//! The core's ports implemented with browser APIs.
+
+use wasm_bindgen::JsValue;
+
+use crate::core::error::{Error, Result};
+use crate::core::platform::{Clock, Codec, Entropy, Storage};
+use crate::core::value::Value;
+use crate::web::convert;
+
+/// localStorage, `Date.now`, `JSON` and web crypto.
+///
+/// When localStorage cannot be opened (disabled cookies, sandboxed iframe, some private modes)
+/// reads find nothing and writes fail with [`Error::StorageUnavailable`]: the tracker then works
+/// from memory for this page view.
+pub struct WebPlatform {
+    storage: Option<web_sys::Storage>,
+}
+
+impl WebPlatform {
+    /// Opens localStorage if the browser lets us.
+    pub fn new() -> WebPlatform {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        WebPlatform { storage }
+    }
+
+    /// True when localStorage could be opened.
+    pub fn has_storage(&self) -> bool {
+        self.storage.is_some()
+    }
+}
+
+impl Default for WebPlatform {
+    fn default() -> WebPlatform {
+        WebPlatform::new()
+    }
+}
+
+impl Storage for WebPlatform {
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        match &self.storage {
+            Some(s) => s.get_item(key).map_err(|_| Error::StorageUnavailable),
+            None => Ok(None),
+        }
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<()> {
+        let storage = self.storage.as_ref().ok_or(Error::StorageUnavailable)?;
+        storage.set_item(key, value).map_err(|e| match error_name(&e).as_deref() {
+            Some("QuotaExceededError") | Some("NS_ERROR_DOM_QUOTA_REACHED") => Error::StorageFull,
+            _ => Error::StorageUnavailable,
+        })
+    }
+
+    fn remove(&self, key: &str) -> Result<()> {
+        match &self.storage {
+            Some(s) => s.remove_item(key).map_err(|_| Error::StorageUnavailable),
+            None => Ok(()),
+        }
+    }
+}
+
+fn error_name(e: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
+}
+
+impl Clock for WebPlatform {
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+}
+
+impl Codec for WebPlatform {
+    fn encode(&self, value: &Value) -> Result<String> {
+        js_sys::JSON::stringify(&convert::to_js(value))
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or(Error::EncodeFailed)
+    }
+
+    fn decode(&self, text: &str) -> Result<Value> {
+        let parsed = js_sys::JSON::parse(text).map_err(|_| Error::StorageCorrupt)?;
+        convert::to_value(&parsed).map_err(|_| Error::StorageCorrupt)
+    }
+}
+
+impl Entropy for WebPlatform {
+    fn fill(&self, buf: &mut [u8]) -> Result<()> {
+        getrandom::fill(buf).map_err(|_| Error::EntropyUnavailable)
+    }
+}

@@ -1,0 +1,205 @@
+//! wasm-bindgen-test suite in headless Chromium: localStorage, value conversion, `init`
+//! validation, `track` and delivery through the real `fetch`.
+//!
+//! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown`
+//! (scripts/test.sh does). Native `cargo test` compiles this file to nothing.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Function, Object, Promise, Reflect};
+use persona::bindings::Persona;
+use persona::core::error::Error;
+use persona::core::platform::{Codec, Storage};
+use persona::core::tracker::{KEY_ANONYMOUS_ID, KEY_OUTBOX};
+use persona::core::value::Value;
+use persona::web::convert::{to_js, to_value};
+use persona::web::platform::WebPlatform;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn eval(code: &str) -> JsValue {
+    js_sys::eval(code).unwrap()
+}
+
+fn code_of(error: &JsValue) -> String {
+    Reflect::get(error, &"code".into()).unwrap().as_string().unwrap_or_default()
+}
+
+fn options(url: &str) -> JsValue {
+    eval(&format!("({{ collector: {{ url: {url:?}, flushIntervalMs: 0 }}, pageview: false }})"))
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let window = web_sys::window().unwrap();
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+fn storage_round_trips_and_reports_corruption() {
+    local_storage().clear().unwrap();
+    let p = WebPlatform::new();
+    assert!(p.has_storage());
+    assert_eq!(p.get("persona:test"), Ok(None));
+    p.set("persona:test", "ä€😀").unwrap();
+    assert_eq!(local_storage().get_item("persona:test").unwrap().as_deref(), Some("ä€😀"));
+    assert_eq!(p.get("persona:test"), Ok(Some("ä€😀".to_owned())));
+    p.remove("persona:test").unwrap();
+    assert_eq!(p.get("persona:test"), Ok(None));
+    assert_eq!(p.decode("{oops"), Err(Error::StorageCorrupt));
+    let v = p.decode(r#"{"a":[1,2.5,"x",null,true]}"#).unwrap();
+    assert_eq!(p.encode(&v).unwrap(), r#"{"a":[1,2.5,"x",null,true]}"#);
+}
+
+#[wasm_bindgen_test]
+fn full_storage_is_storage_full() {
+    local_storage().clear().unwrap();
+    let p = WebPlatform::new();
+    // Chromium's quota is about 5 MB per origin: 10 MB of text cannot fit.
+    let big = "x".repeat(10 * 1024 * 1024);
+    assert_eq!(p.set("persona:big", &big), Err(Error::StorageFull));
+    local_storage().clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+fn conversion_keeps_json_and_rejects_what_json_would_lose() {
+    let v = to_value(&eval(
+        r#"({ s: "x", n: 1.5, b: false, z: null, u: undefined, a: [1, undefined], d: new Date(0) })"#,
+    ))
+    .unwrap();
+    assert_eq!(v.get("s").and_then(Value::as_str), Some("x"));
+    assert_eq!(v.get("n").and_then(Value::as_f64), Some(1.5));
+    assert_eq!(v.get("u"), None, "undefined members are dropped");
+    assert_eq!(v.get("a"), Some(&Value::Array(vec![Value::Number(1.0), Value::Null])));
+    assert_eq!(v.get("d").and_then(Value::as_str), Some("1970-01-01T00:00:00.000Z"));
+    for bad in [
+        "({ f: function () {} })",
+        "({ s: Symbol('x') })",
+        "({ b: 10n })",
+        "({ m: new Map() })",
+        "(() => { const o = {}; o.self = o; return o; })()",
+        "({ get boom() { throw new Error('no'); } })",
+    ] {
+        assert_eq!(to_value(&eval(bad)), Err(Error::PropertiesInvalid), "{bad}");
+    }
+    let round = to_js(&Value::object().with("__proto__", "x").with("k", 2.0));
+    let proto = Reflect::get(&round, &"__proto__".into()).unwrap();
+    assert_eq!(proto.as_string().as_deref(), Some("x"), "__proto__ is an own property, not a prototype");
+    assert_eq!(Object::get_prototype_of(&round), Object::get_prototype_of(&Object::new()));
+}
+
+#[wasm_bindgen_test]
+fn init_rejects_bad_options_with_codes() {
+    for (opts, code) in [
+        ("undefined", "config_invalid"),
+        ("({})", "collector_missing"),
+        ("({ collector: { url: 'ftp://x/y' } })", "collector_url_invalid"),
+        ("({ collector: { url: 42 } })", "collector_url_invalid"),
+        ("({ collector: { url: '/c', batchSize: 0 } })", "option_invalid"),
+        ("({ collector: { url: '/c' }, onEvent() {} })", "config_invalid"),
+    ] {
+        let err = Persona::new(eval(opts)).err().unwrap_or_else(|| panic!("{opts} accepted"));
+        assert_eq!(code_of(&err), code, "{opts}");
+        assert!(err.is_instance_of::<js_sys::Error>());
+        assert_eq!(Reflect::get(&err, &"name".into()).unwrap().as_string().as_deref(), Some("PersonaError"));
+    }
+    let err = Persona::new(eval("({ collector: { url: '/c', batchSize: 0 } })")).err().unwrap();
+    assert_eq!(Reflect::get(&err, &"option".into()).unwrap().as_string().as_deref(), Some("batchSize"));
+}
+
+#[wasm_bindgen_test]
+fn anonymous_id_is_persisted_across_instances() {
+    local_storage().clear().unwrap();
+    let first = Persona::new(options("/nowhere")).unwrap().anonymous_id();
+    assert_eq!(first.len(), 36);
+    assert_eq!(local_storage().get_item(KEY_ANONYMOUS_ID).unwrap().as_deref(), Some(first.as_str()));
+    let second = Persona::new(options("/nowhere")).unwrap().anonymous_id();
+    assert_eq!(first, second);
+    local_storage().clear().unwrap();
+    let third = Persona::new(options("/nowhere")).unwrap().anonymous_id();
+    assert_ne!(first, third, "a cleared storage is a new visitor");
+}
+
+#[wasm_bindgen_test]
+fn track_persists_the_outbox_and_rejects_bad_input() {
+    local_storage().clear().unwrap();
+    let p = Persona::new(options("/nowhere")).unwrap();
+    let wire = p.track("Product Viewed".into(), eval("({ product_id: 'sku-1', price: 499 })")).unwrap();
+    let message_id = Reflect::get(&wire, &"messageId".into()).unwrap().as_string().unwrap();
+    assert_eq!(p.pending(), 1);
+    let stored = local_storage().get_item(KEY_OUTBOX).unwrap().unwrap();
+    assert!(stored.contains(&message_id) && stored.contains("sku-1"), "{stored}");
+
+    let bad = [
+        (JsValue::from(42), eval("({})"), "event_name_invalid"),
+        ("".into(), eval("({})"), "event_name_invalid"),
+        ("x".into(), eval("'a string'"), "properties_invalid"),
+        ("x".into(), eval("[1, 2]"), "properties_invalid"),
+        ("x".into(), eval("({ f: () => 1 })"), "properties_invalid"),
+        ("x".into(), eval("({ blob: 'x'.repeat(40000) })"), "event_too_large"),
+    ];
+    for (name, props, code) in bad {
+        let err = p.track(name, props).err().unwrap();
+        assert_eq!(code_of(&err), code);
+    }
+    assert_eq!(p.pending(), 1, "rejected calls enqueue nothing");
+}
+
+#[wasm_bindgen_test]
+async fn delivery_reports_status_and_drops_rejected_batches() {
+    local_storage().clear().unwrap();
+    // The test runner's server answers 404 for this path: a non-retryable rejection.
+    let p = Persona::new(options("/persona-test-collector/v1/batch")).unwrap();
+    let seen = js_sys::Array::new();
+    let record = Function::new_with_args("kind, detail", "this.push([kind, detail])");
+    p.set_listener(Some(record.bind0(&seen)));
+    p.start();
+    p.track("a".into(), JsValue::UNDEFINED).unwrap();
+    for _ in 0..100 {
+        if p.pending() == 0 {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(p.pending(), 0);
+    let kinds: Vec<String> =
+        seen.iter().map(|e| Reflect::get_u32(&e, 0).unwrap().as_string().unwrap()).collect();
+    assert!(kinds.contains(&"event".to_owned()), "{kinds:?}");
+    let sent = seen.iter().find(|e| Reflect::get_u32(e, 0).unwrap() == "sent").expect("a sent notification");
+    let detail = Reflect::get_u32(&sent, 1).unwrap();
+    assert_eq!(Reflect::get(&detail, &"status".into()).unwrap().as_f64(), Some(404.0));
+    assert_eq!(Reflect::get(&detail, &"count".into()).unwrap().as_f64(), Some(1.0));
+    let warning = seen.iter().find(|e| Reflect::get_u32(e, 0).unwrap() == "warning").expect("a warning");
+    assert_eq!(code_of(&Reflect::get_u32(&warning, 1).unwrap()), "batch_rejected");
+    assert_eq!(local_storage().get_item(KEY_OUTBOX).unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+fn a_listener_that_throws_or_reenters_is_harmless() {
+    local_storage().clear().unwrap();
+    let p = std::rc::Rc::new(Persona::new(options("/nowhere")).unwrap());
+    let throwing = Function::new_with_args("kind", "throw new Error('listener bug')");
+    p.set_listener(Some(throwing));
+    p.track("x".into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(p.pending(), 1);
+    // A listener that tracks from inside the notification (re-entrancy).
+    let inner = p.clone();
+    let reenter = Closure::<dyn FnMut(JsValue)>::new(move |kind: JsValue| {
+        if kind == "event" && inner.pending() < 3 {
+            let _ = inner.track("nested".into(), JsValue::UNDEFINED);
+        }
+    });
+    p.set_listener(Some(reenter.as_ref().unchecked_ref::<Function>().clone()));
+    p.track("y".into(), JsValue::UNDEFINED).unwrap();
+    assert_eq!(p.pending(), 3);
+    p.set_listener(None);
+    drop(reenter);
+}

@@ -1,0 +1,113 @@
+// Shared helpers for the end-to-end tests: the real collector binary (with its SQLite database
+// in a temporary folder) and Debian's headless Chromium driven by playwright-core.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+let built = false;
+/** Path of the collector binary, building it (debug profile) on first use. */
+export function collectorBinary() {
+  if (process.env.PERSONA_COLLECTOR_BIN) return process.env.PERSONA_COLLECTOR_BIN;
+  if (!built) {
+    const r = spawnSync("cargo", ["build", "-q", "-p", "collector"], { cwd: ROOT, stdio: "inherit" });
+    if (r.status !== 0) throw new Error("cargo build -p collector failed");
+    built = true;
+  }
+  return join(ROOT, "target", "debug", "collector");
+}
+
+export function tempDir(prefix = "persona-e2e-") {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Starts the collector on a free port. Returns { url, db, events(query), stop() }.
+ * `www` and `dist` default to the project's own folders.
+ */
+export async function startCollector({ www = join(ROOT, "www"), dist = join(ROOT, "dist"), args = [] } = {}) {
+  const dir = tempDir("persona-db-");
+  const db = join(dir, "events.db");
+  const child = spawn(collectorBinary(), ["--addr", "127.0.0.1:0", "--db", db, "--www", www, "--dist", dist, ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`collector did not start: ${out} ${stderr}`)), 30_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl(m[1].replace(/\/$/, ""));
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`collector exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    db,
+    /** Events stored by the collector, read back through its HTTP read endpoint. */
+    async events(query = {}) {
+      const qs = new URLSearchParams({ limit: "1000", ...query });
+      const res = await fetch(`${url}/v1/events?${qs}`);
+      if (!res.ok) throw new Error(`GET /v1/events: ${res.status}`);
+      return (await res.json()).events;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Launches headless Chromium with the flags this machine needs. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A page that records uncaught errors and console warnings. */
+export async function watchedPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  const warnings = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "warning" || m.type() === "error") warnings.push(m.text());
+  });
+  return { context, page, errors, warnings };
+}
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor(probe, { timeoutMs = 15_000, intervalMs = 100, what = "condition" } = {}) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    last = await probe();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

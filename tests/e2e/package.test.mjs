@@ -1,0 +1,86 @@
+// Packaging: `npm pack` the SDK, install the tarball into a throwaway app, type-check the app
+// against the shipped declarations, bundle it with esbuild, and run it in Chromium against the
+// real collector. This is what a shop's frontend developer does.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, launchBrowser, startCollector, tempDir, waitFor, watchedPage } from "./harness.mjs";
+
+const bin = (name) => join(ROOT, "node_modules", ".bin", name);
+let app, collector, browser;
+
+before(async () => {
+  app = tempDir("persona-app-");
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", app], { cwd: ROOT, encoding: "utf8" }));
+  const files = packed[0].files.map((f) => f.path);
+  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "package.json"]) {
+    assert.ok(files.includes(f), `tarball holds ${f}: ${files.join(", ")}`);
+  }
+  assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("target/")), "only dist/ ships");
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "shop-app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", join(app, packed[0].filename)], { cwd: app, stdio: "pipe" });
+
+  mkdirSync(join(app, "src"));
+  mkdirSync(join(app, "public"));
+  writeFileSync(
+    join(app, "src", "main.ts"),
+    `import { Persona, type PersonaError, type WireEvent } from "persona-sdk";
+const p = await Persona.init({ collector: { url: "/v1/batch", flushIntervalMs: 100 } });
+const e: WireEvent | null = p.track("Packaged App Loaded", { ok: true, price: 19.99 });
+let code = "";
+try {
+  p.track("", {});
+} catch (err) {
+  code = (err as PersonaError).code;
+}
+(window as unknown as { result: unknown }).result = { id: p.anonymousId(), messageId: e?.messageId, code };
+`,
+  );
+  writeFileSync(
+    join(app, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { target: "ES2022", module: "ESNext", moduleResolution: "Bundler", strict: true, lib: ["ES2022", "DOM"], noEmit: true }, files: ["src/main.ts"] }),
+  );
+  execFileSync(bin("tsc"), ["-p", join(app, "tsconfig.json")], { cwd: app, stdio: "pipe" });
+  execFileSync(bin("esbuild"), ["src/main.ts", "--bundle", "--format=esm", "--target=es2022", "--outfile=public/app.js"], { cwd: app, stdio: "pipe" });
+  // Self-hosting the module: it is loaded from next to the bundle (new URL(..., import.meta.url)).
+  copyFileSync(join(app, "node_modules", "persona-sdk", "dist", "persona.wasm"), join(app, "public", "persona.wasm"));
+  writeFileSync(join(app, "public", "index.html"), `<!doctype html><title>App</title><script type="module" src="/app.js"></script>`);
+  collector = await startCollector({ www: join(app, "public") });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+test("the installed package exposes ESM, types, the wasm and the script-tag bundle", () => {
+  const pkg = JSON.parse(readFileSync(join(app, "node_modules", "persona-sdk", "package.json"), "utf8"));
+  assert.equal(pkg.name, "persona-sdk");
+  assert.equal(pkg.type, "module");
+  assert.equal(pkg.sideEffects, false);
+  for (const entry of [".", "./persona.wasm", "./package.json"]) assert.ok(pkg.exports[entry], entry);
+  assert.ok(existsSync(join(app, "public", "app.js")));
+});
+
+test("a bundled app tracks into the collector", async () => {
+  const { page, errors, context } = await watchedPage(browser);
+  await page.goto(`${collector.url}/`);
+  const result = await page.waitForFunction(() => window.result).then((h) => h.jsonValue());
+  assert.equal(result.code, "event_name_invalid");
+  const events = await waitFor(
+    async () => {
+      const evs = await collector.events({ anonymousId: result.id });
+      return evs.length >= 2 ? evs : null;
+    },
+    { what: "page view and custom event" },
+  );
+  const custom = events.find((e) => e.event === "Packaged App Loaded");
+  assert.equal(custom.messageId, result.messageId);
+  assert.deepEqual(custom.properties, { ok: true, price: 19.99 });
+  assert.equal(events.filter((e) => e.type === "page").length, 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
