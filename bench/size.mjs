@@ -245,7 +245,8 @@ function rows(r) {
     return `includes code loaded with import(); split build: ${split} gzip`;
   };
   const notes = (...parts) => parts.filter(Boolean).join("; ");
-  const does = "all of the jobs below, one module";
+  // Say what persona does in this build, not what it will do: update as capabilities land.
+  const does = "tracking + durable outbox (profile, experiments, search, recs: next issues)";
   const out = [
     line("persona, script tag", "persona.js + persona.wasm", does, scriptTag, "as shipped in dist/", true),
     line("persona, npm", "index.js bundle + persona.wasm", does, npm,

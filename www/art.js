@@ -3,7 +3,7 @@
 
 const ICONS = {
   consoles:
-    '<rect x="12" y="16" width="40" height="28" rx="5"/><path d="M19 36h12"/><circle cx="44" cy="36" r="2"/><path d="M24 44l-3 6h22l-3-6"/>',
+    '<rect x="8" y="22" width="48" height="20" rx="5"/><path d="M15 32h16"/><circle cx="47" cy="32" r="2.2"/><path d="M13 42v4h38v-4"/>',
   games:
     '<rect x="17" y="8" width="30" height="48" rx="4"/><circle cx="32" cy="33" r="10"/><circle cx="32" cy="33" r="2.5"/><path d="M22 14h20"/>',
   controllers:
@@ -62,6 +62,6 @@ export function placeholder(product, size = "card") {
   const c2 = shade(color, light ? -0.18 : -0.45);
   const c3 = shade(color, light ? 0.35 : 0.22);
   const iconSize = size === "large" ? 150 : size === "thumb" ? 38 : 76;
-  const brand = size === "thumb" ? "" : `<span class="ph-brand">${esc(product?.brand)}</span>`;
+  const brand = size !== "large" ? "" : `<span class="ph-brand">${esc(product?.brand)}</span>`;
   return `<div class="ph ph-${size}${light ? " ph-light" : ""}" style="--c1:${c3};--c2:${color};--c3:${c2}" role="img" aria-label="${esc(product?.name)}">${icon(product?.category, iconSize)}${brand}</div>`;
 }

@@ -21,7 +21,8 @@ const esc = (s) =>
 
 let rows = []; // [{id, name, summary, status, code, time}] newest first
 const sentEarly = new Map(); // messageId -> {status, code} for acks that arrive before their event
-let list, statusEl, anonEl, countEl, panel;
+let list, queueEl, statusEl, anonEl, countEl, panel;
+let shownQueueLength = -1;
 let localSeq = 0;
 
 function store(kind) {
@@ -103,7 +104,7 @@ function render() {
   if (!list) return;
   list.innerHTML = rows.length
     ? rows.map(rowHtml).join("")
-    : `<li class="persona-empty">No events yet. Browse the shop — persona records page views, clicks, searches and cart events.</li>`;
+    : `<li class="persona-empty">No events recorded yet. Browse the shop — persona records page views, clicks, searches and cart events.</li>`;
   if (countEl) countEl.textContent = String(rows.length);
 }
 
@@ -116,6 +117,7 @@ function updateRow(r) {
 }
 
 function onEvent(detail) {
+  if (!detail || typeof detail !== "object") return;
   const id = typeof detail?.messageId === "string" && detail.messageId ? detail.messageId : `local-${Date.now()}-${++localSeq}`;
   if (rows.some((r) => r.id === id)) return; // re-dispatched (e.g. retried) event: keep one row
   const props = detail?.type === "page" ? { title: detail?.properties?.title } : detail?.properties;
@@ -168,6 +170,7 @@ function refreshStatus() {
       text = "persona absent";
     }
     statusEl.dataset.state = state;
+    renderQueue(Array.isArray(p) ? p : null);
     statusEl.querySelector(".ps-text").textContent = text;
     let anon = "";
     if (p && typeof p.anonymousId === "function") {
@@ -185,8 +188,30 @@ function refreshStatus() {
   }
 }
 
+/**
+ * While persona has not loaded, show what waits in the command queue (the shop's pushes), so the
+ * demo explains itself without the SDK. These are not events yet: no messageId, no .persona-row.
+ */
+function renderQueue(queue) {
+  const n = queue ? queue.length : 0;
+  if (!queueEl || n === shownQueueLength) return;
+  shownQueueLength = n;
+  const recent = queue ? queue.slice(-8).reverse() : [];
+  queueEl.innerHTML = recent
+    .map((cmd) => {
+      const isArr = Array.isArray(cmd);
+      const name = isArr ? (cmd[0] === "track" ? String(cmd[1]) : String(cmd[0])) : "command";
+      const summary = isArr && cmd[0] === "track" ? summarize(cmd[2]) : "";
+      return `<li class="pp-pending"><div class="pr-top"><span class="pr-name">${esc(name)}</span><span class="pr-chip">in queue</span></div><div class="pr-sub"><span class="pr-props">${esc(summary) || "&nbsp;"}</span></div></li>`;
+    })
+    .join("");
+}
+
 function setCollapsed(collapsed) {
   panel.dataset.collapsed = String(collapsed);
+  // On wide screens the open panel is a right-hand rail: the page makes room for it (shop.css),
+  // so it never covers a button.
+  document.body.dataset.personaPanel = collapsed ? "collapsed" : "open";
   const btn = panel.querySelector("#persona-panel-toggle");
   btn.setAttribute("aria-expanded", String(!collapsed));
   btn.title = collapsed ? "Show events" : "Hide events";
@@ -219,11 +244,13 @@ export function initPanel() {
           <div id="persona-status" data-state="loading"><span class="ps-dot" aria-hidden="true"></span><span class="ps-text">persona loading…</span></div>
           <div id="persona-anon-id" hidden></div>
         </div>
-        <ol class="pp-list" reversed></ol>
+        <ol class="pp-queue" aria-label="commands waiting for persona"></ol>
+        <ol class="pp-list"></ol>
         <div class="pp-foot"><button type="button" class="pp-clear">Clear</button><span>newest first · max ${MAX_ROWS}</span></div>
       </div>`;
     document.body.appendChild(panel);
     list = panel.querySelector(".pp-list");
+    queueEl = panel.querySelector(".pp-queue");
     statusEl = panel.querySelector("#persona-status");
     anonEl = panel.querySelector("#persona-anon-id");
     countEl = panel.querySelector(".pp-count");
@@ -235,7 +262,7 @@ export function initPanel() {
     } catch {
       /* ignore */
     }
-    if (collapsed === null) collapsed = window.matchMedia?.("(max-width: 640px)").matches ?? false;
+    if (collapsed === null) collapsed = window.matchMedia?.("(max-width: 1099px)").matches ?? false;
     setCollapsed(collapsed);
     panel.querySelector("#persona-panel-toggle").addEventListener("click", () => setCollapsed(panel.dataset.collapsed !== "true"));
     panel.querySelector(".pp-clear").addEventListener("click", () => {

@@ -37,66 +37,16 @@
  *                      total, shipping}                                                   #checkout, then the cart is cleared
  */
 
+import { renderLayout } from "./layout.js";
 import { initPanel } from "./panel.js";
 import { icon, placeholder } from "./art.js";
+import { $, CURRENCY, esc, label, money, params, randomId, round2, track } from "./util.js";
+import { CART_KEY, addToCart, cartCount, ensureCartId, readCart, updateCartCount, writeCart } from "./cart.js";
 
-const CART_KEY = "demo-shop:cart";
-const CURRENCY = "EUR";
 const FREE_SHIPPING_FROM = 50;
 const SHIPPING = 4.99;
-const CATEGORY_LABELS = {
-  consoles: "Consoles",
-  games: "Games",
-  controllers: "Controllers",
-  headphones: "Headphones",
-  phones: "Phones",
-  "phone-cases": "Phone cases",
-};
 const HOME_PER_CATEGORY = 8;
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-// ---------------------------------------------------------------------------------------------
-
-const $ = (sel, root = document) => root.querySelector(sel);
-const params = new URLSearchParams(location.search);
-
-const esc = (s) =>
-  String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-
-const money = (() => {
-  let fmt;
-  try {
-    fmt = new Intl.NumberFormat("en-IE", { style: "currency", currency: CURRENCY });
-  } catch {
-    fmt = { format: (n) => "€" + Number(n).toFixed(2) };
-  }
-  return (n) => fmt.format(n);
-})();
-
-const round2 = (n) => Math.round(n * 100) / 100;
-const label = (cat) => CATEGORY_LABELS[cat] || cat;
-
-function randomId(len = 16) {
-  try {
-    if (crypto.randomUUID) return crypto.randomUUID();
-  } catch {
-    /* insecure context: fall through */
-  }
-  let s = "";
-  while (s.length < len) s += Math.random().toString(36).slice(2);
-  return s.slice(0, len);
-}
-
-/** Send a command to persona. Never assumes it loaded, never lets it break the shop. */
-function track(event, properties) {
-  try {
-    const p = (window.persona = window.persona || []);
-    p.push(["track", event, properties]);
-  } catch (err) {
-    console.warn("[shop] persona.push failed:", err);
-  }
-}
+const PLATFORM_LABELS = { playstation: "PlayStation", xbox: "Xbox", nintendo: "Nintendo Switch", steam: "Steam / PC", ios: "iOS", android: "Android" };
 
 // ---------------------------------------------------------------------------------------------
 // Catalog
@@ -126,81 +76,6 @@ async function loadCatalog() {
 
 function productProps(p) {
   return { product_id: p.id, name: p.name, brand: p.brand, category: p.category, price: p.price };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cart (the shop's own data, not persona's)
-// ---------------------------------------------------------------------------------------------
-
-const memoryStore = new Map();
-
-function storageGet(key) {
-  try {
-    return window.localStorage.getItem(key);
-  } catch {
-    return memoryStore.get(key) ?? null;
-  }
-}
-
-function storageSet(key, value) {
-  try {
-    if (value === null) window.localStorage.removeItem(key);
-    else window.localStorage.setItem(key, value);
-  } catch {
-    if (value === null) memoryStore.delete(key);
-    else memoryStore.set(key, value);
-  }
-}
-
-/** @returns {{cart_id: string|null, items: {product_id: string, quantity: number}[]}} */
-function readCart() {
-  try {
-    const c = JSON.parse(storageGet(CART_KEY) || "null");
-    if (c && Array.isArray(c.items)) {
-      return {
-        cart_id: typeof c.cart_id === "string" ? c.cart_id : null,
-        items: c.items
-          .filter((i) => i && typeof i.product_id === "string" && Number.isFinite(i.quantity) && i.quantity > 0)
-          .map((i) => ({ product_id: i.product_id, quantity: Math.floor(i.quantity) })),
-      };
-    }
-  } catch {
-    /* corrupt cart: start over */
-  }
-  return { cart_id: null, items: [] };
-}
-
-function writeCart(cart) {
-  storageSet(CART_KEY, JSON.stringify(cart));
-  updateCartCount(cart);
-}
-
-function ensureCartId(cart) {
-  if (!cart.cart_id) cart.cart_id = "cart-" + randomId(12);
-  return cart.cart_id;
-}
-
-function cartCount(cart = readCart()) {
-  return cart.items.reduce((n, i) => n + i.quantity, 0);
-}
-
-function updateCartCount(cart = readCart()) {
-  const el = $("#cart-count");
-  if (!el) return;
-  const n = cartCount(cart);
-  el.textContent = String(n);
-  el.dataset.count = String(n);
-  el.classList.toggle("is-empty", n === 0);
-}
-
-function addToCart(product) {
-  const cart = readCart();
-  const cart_id = ensureCartId(cart);
-  const line = cart.items.find((i) => i.product_id === product.id);
-  if (line) line.quantity += 1;
-  else cart.items.push({ product_id: product.id, quantity: 1 });
-  writeCart(cart);
-  track("Product Added", { ...productProps(product), quantity: 1, cart_id });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +163,7 @@ function renderHome() {
   const category = requested && cats.includes(requested) ? requested : null;
   highlightNav(category || "");
 
-  for (const el of document.querySelectorAll(".hero-art .tile")) el.innerHTML = icon(el.dataset.icon, 72);
+  for (const el of document.querySelectorAll(".hero-art .tile")) el.innerHTML = icon(el.dataset.icon, 88);
   const hero = $("#hero");
   if (hero) hero.hidden = Boolean(category);
 
@@ -349,7 +224,7 @@ function specRows(p) {
     ["Category", `<a href="index.html?category=${encodeURIComponent(p.category)}">${esc(label(p.category))}</a>`],
     ["SKU", `<code>${esc(p.id)}</code>`],
   ];
-  if (p.platform) rows.push(["Platform", esc(p.platform)]);
+  if (p.platform) rows.push(["Platform", esc(PLATFORM_LABELS[p.platform] || p.platform)]);
   if (Array.isArray(p.compatible_with) && p.compatible_with.length) {
     const links = p.compatible_with
       .map((id) => byId.get(id))
@@ -417,8 +292,8 @@ function renderProduct() {
   let toastTimer;
   btn.addEventListener("click", () => {
     if (!p.in_stock) return;
-    addToCart(p);
-    toast.innerHTML = `<span>✓ Added <strong>${esc(p.name)}</strong> to your cart.</span> <a href="cart.html">View cart (${cartCount()})</a>`;
+    addToCart(p, productProps(p));
+    toast.innerHTML = `<span class="toast-text">✓ Added <strong>${esc(p.name)}</strong> to your cart.</span> <a href="cart.html">View cart (${cartCount()})</a>`;
     toast.hidden = false;
     btn.classList.add("pulse");
     setTimeout(() => btn.classList.remove("pulse"), 400);
@@ -601,6 +476,7 @@ function checkout() {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
+  renderLayout();
   initPanel();
   updateCartCount();
   window.addEventListener("storage", (e) => {

@@ -114,9 +114,16 @@ pub fn validate_collector_url(url: &str) -> Result<&str> {
     } else {
         return Err(Error::CollectorUrlInvalid);
     };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit('@').next().unwrap_or("");
-    if host.is_empty() || host.starts_with(':') {
+    // The authority ends at the first '/', '?' or '#'; the host starts after its last '@'.
+    // Byte-wise on purpose: no `str` slicing, so no char-boundary panic path in the wasm.
+    let rest = rest.as_bytes();
+    let authority_len = rest.iter().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let authority = rest.get(..authority_len).unwrap_or_default();
+    let host = match authority.iter().rposition(|b| *b == b'@') {
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
+        None => authority,
+    };
+    if host.is_empty() || host.first() == Some(&b':') {
         return Err(Error::CollectorUrlInvalid);
     }
     Ok(url)
@@ -124,7 +131,11 @@ pub fn validate_collector_url(url: &str) -> Result<&str> {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -69,8 +69,10 @@ impl PageContext {
 
 /// Checks an event name: non-blank, at most [`MAX_NAME_LEN`] characters, no control characters.
 pub fn validate_name(name: &str) -> Result<&str> {
-    let blank = name.trim().is_empty();
-    if blank || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+    let blank = name.chars().all(char::is_whitespace);
+    // Characters are the bytes that do not continue a UTF-8 sequence (cheaper than `count()`).
+    let chars = name.bytes().filter(|b| b & 0xC0 != 0x80).count();
+    if blank || chars > MAX_NAME_LEN || name.chars().any(char::is_control) {
         return Err(Error::EventNameInvalid);
     }
     Ok(name)

@@ -17,6 +17,10 @@ use crate::core::value::Value;
 /// keep-alive requests while a page unloads, so every batch can be sent that way.
 pub const MAX_BATCH_BYTES: usize = 60 * 1024;
 
+/// Longest `Retry-After` persona honours, in ms (1 hour). A collector asking for more (or a
+/// misconfigured proxy sending a date far in the future) would otherwise stall delivery for good.
+pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+
 /// Version of the persisted outbox format.
 const STORED_VERSION: f64 = 1.0;
 
@@ -185,7 +189,8 @@ impl Outbox {
             }
             Delivery::Retry { retry_after_ms } => {
                 self.failures = self.failures.saturating_add(1);
-                let delay = backoff_ms(self.failures, config, jitter).max(retry_after_ms.unwrap_or(0));
+                let asked = retry_after_ms.unwrap_or(0).min(MAX_RETRY_AFTER_MS);
+                let delay = backoff_ms(self.failures, config, jitter).max(asked);
                 self.not_before = now.saturating_add(delay);
             }
         }
@@ -302,7 +307,10 @@ mod tests {
         let b = o.take_batch(0, &c, true, true).unwrap();
         o.settle(b.id, Delivery::from_status(429, Some(30_000)), 5000, &c, 512).unwrap();
         assert_eq!(o.due_at(&c), Some(35_000), "Retry-After wins when longer");
-        let b = o.take_batch(35_000, &c, false, false).unwrap();
+        let b = o.take_batch(0, &c, true, true).unwrap();
+        o.settle(b.id, Delivery::from_status(503, Some(u64::MAX)), 5000, &c, 512).unwrap();
+        assert_eq!(o.due_at(&c), Some(5000 + MAX_RETRY_AFTER_MS), "an absurd Retry-After is capped");
+        let b = o.take_batch(5000 + MAX_RETRY_AFTER_MS, &c, false, false).unwrap();
         o.settle(b.id, Delivery::Delivered, 35_001, &c, 0).unwrap();
         assert!(o.is_empty());
     }
