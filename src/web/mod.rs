@@ -20,6 +20,12 @@ pub mod transport;
 
 use wasm_bindgen::JsValue;
 
+/// The global allocator. talc instead of the default dlmalloc: a few KB less wasm. The module is
+/// single-threaded (no `atomics` target feature), which this allocator requires.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 use crate::core::error::Error;
 
 /// Turns a core error into a JS `Error` with `name = "PersonaError"`, `code` and, where the error

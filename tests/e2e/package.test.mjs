@@ -27,7 +27,13 @@ before(async () => {
   writeFileSync(
     join(app, "src", "main.ts"),
     `import { Persona, type PersonaError, type WireEvent } from "persona-sdk";
+// A bad first init rejects with a coded error and does not poison the next, corrected one.
+const initCodes: string[] = [];
+for (const bad of [{ collector: { url: "ftp://x/y" } }, { collector: { url: "/v1/batch", batchSize: 0 } }]) {
+  await Persona.init(bad).catch((err: PersonaError) => initCodes.push(err.code + (err.option ? ":" + err.option : "")));
+}
 const p = await Persona.init({ collector: { url: "/v1/batch", flushIntervalMs: 100 } });
+const same = (await Persona.init({ collector: { url: "/elsewhere" } })) === p;
 const e: WireEvent | null = p.track("Packaged App Loaded", { ok: true, price: 19.99 });
 let code = "";
 try {
@@ -35,7 +41,7 @@ try {
 } catch (err) {
   code = (err as PersonaError).code;
 }
-(window as unknown as { result: unknown }).result = { id: p.anonymousId(), messageId: e?.messageId, code };
+(window as unknown as { result: unknown }).result = { id: p.anonymousId(), messageId: e?.messageId, code, initCodes, same };
 `,
   );
   writeFileSync(
@@ -70,6 +76,8 @@ test("a bundled app tracks into the collector", async () => {
   await page.goto(`${collector.url}/`);
   const result = await page.waitForFunction(() => window.result).then((h) => h.jsonValue());
   assert.equal(result.code, "event_name_invalid");
+  assert.deepEqual(result.initCodes, ["collector_url_invalid", "option_invalid:batchSize"]);
+  assert.equal(result.same, true, "init is idempotent: one instance per page");
   const events = await waitFor(
     async () => {
       const evs = await collector.events({ anonymousId: result.id });

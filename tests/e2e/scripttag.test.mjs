@@ -28,6 +28,8 @@ describe("script tag", () => {
     writeFileSync(join(www, "plain.html"), page('data-collector="/v1/batch" data-flush-interval-ms="200"'));
     writeFileSync(join(www, "bad-attr.html"), page('data-collector="ftp://nowhere.example/x"'));
     writeFileSync(join(www, "no-attr.html"), page(""));
+    // Nothing listens on port 9 of the loopback: every delivery fails with a network error.
+    writeFileSync(join(www, "down.html"), page('data-collector="http://127.0.0.1:9/v1/batch" data-flush-interval-ms="0"'));
     // A dist without the wasm: the module cannot load.
     brokenDist = tempDir();
     copyFileSync(join(ROOT, "dist", "persona.js"), join(brokenDist, "persona.js"));
@@ -82,6 +84,33 @@ describe("script tag", () => {
     await tab.waitForFunction(() => typeof window.persona?.track === "function");
     assert.equal(await tab.evaluate(() => window.persona.anonymousId()), anonymousId);
     await waitFor(async () => (await collector.events({ anonymousId, type: "page" })).length === 2, { what: "second page view" });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("events queued while the collector is unreachable survive a reload and arrive later", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/down.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    const messageId = await tab.evaluate(() => window.persona.track("While Down", { attempt: 1 }).messageId);
+    // The failed attempts leave the events in localStorage (with the batch that was in flight).
+    await tab.waitForFunction(() => window.persona.pending() === 4 && (localStorage.getItem("persona:outbox") || "").includes("While Down"));
+    const sent = await tab.evaluate(() => new Promise((resolve) => window.persona.on("sent", resolve)));
+    assert.equal(sent.status, 0, "network error reported as status 0");
+    assert.equal(await tab.evaluate(() => window.persona.pending()), 4, "and nothing was dropped");
+
+    await tab.goto(`${collector.url}/plain.html`);
+    const arrived = await waitFor(
+      async () => (await collector.events({ anonymousId })).find((e) => e.event === "While Down"),
+      { what: "the event queued while down" },
+    );
+    assert.equal(arrived.messageId, messageId, "same messageId after the reload");
+    assert.deepEqual(arrived.properties, { attempt: 1 });
+    const names = (await collector.events({ anonymousId })).map((e) => e.event ?? e.type);
+    for (const n of ["Queued Before Load", "Queued Second"]) assert.equal(names.filter((x) => x === n).length, 2, `${n}: once per page`);
+    await waitFor(async () => tab.evaluate(() => window.persona.pending() === 0), { what: "outbox drained" });
+    assert.equal(await tab.evaluate(() => localStorage.getItem("persona:outbox")), null);
     assert.deepEqual(errors, []);
     await context.close();
   });
