@@ -24,8 +24,12 @@ declare global {
 
 const script = document.currentScript as HTMLScriptElement | null;
 
+/** A numeric data-attribute; text that is not a number is passed on as is, so that persona
+ * rejects it with `option_invalid` instead of silently using the default. */
 function numberAttr(value: string | undefined): number | undefined {
-  return value === undefined || value.trim() === "" ? undefined : Number(value);
+  if (value === undefined || value.trim() === "") return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : (value as unknown as number);
 }
 
 function optionsFrom(el: HTMLScriptElement | null): InitOptions {

@@ -28,6 +28,7 @@ describe("script tag", () => {
     writeFileSync(join(www, "plain.html"), page('data-collector="/v1/batch" data-flush-interval-ms="200"'));
     writeFileSync(join(www, "bad-attr.html"), page('data-collector="ftp://nowhere.example/x"'));
     writeFileSync(join(www, "no-attr.html"), page(""));
+    writeFileSync(join(www, "bad-number.html"), page('data-collector="/v1/batch" data-batch-size="lots"'));
     // Nothing listens on port 9 of the loopback: every delivery fails with a network error.
     writeFileSync(join(www, "down.html"), page('data-collector="http://127.0.0.1:9/v1/batch" data-flush-interval-ms="0"'));
     // A dist without the wasm: the module cannot load.
@@ -118,6 +119,7 @@ describe("script tag", () => {
   for (const [file, code] of [
     ["bad-attr.html", "collector_url_invalid"],
     ["no-attr.html", "collector_missing"],
+    ["bad-number.html", "option_invalid"],
   ]) {
     test(`${file}: a misconfigured tag warns with ${code} and the page keeps working`, async () => {
       const { page: tab, errors, warnings, context } = await watchedPage(browser);
