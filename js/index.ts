@@ -95,7 +95,9 @@ export class Persona {
       if (!loaded) return new Persona(null);
       const engine = new Engine(engineOptions(options)); // throws PersonaError on bad options
       const persona = new Persona(engine);
-      engine.setListener((kind: keyof PersonaEvents, detail: never) => persona.#dispatch(kind, detail));
+      engine.setListener((kind: keyof PersonaEvents | "fault", detail: never) =>
+        kind === "fault" ? persona.#fault(detail) : persona.#dispatch(kind, detail),
+      );
       engine.start();
       return persona;
     })();
@@ -184,11 +186,21 @@ export class Persona {
       return f(engine);
     } catch (error) {
       if (isPersonaError(error)) throw error;
-      // Anything else is a fault inside the module: stop using it, keep the page alive.
-      this.#engine = null;
-      warnOnce("internal", personaError("internal", `persona: internal error, personalization disabled (${String(error)})`));
+      this.#fault(error);
       return fallback;
     }
+  }
+
+  /** Something failed inside the module itself: stop using it, keep the page alive. */
+  #fault(error: unknown): void {
+    const engine = this.#engine;
+    this.#engine = null;
+    try {
+      engine?.shutdown();
+    } catch {
+      /* a module that faulted may fault again; it is no longer used either way */
+    }
+    warnOnce("internal", personaError("internal", `persona: internal error, personalization disabled (${String(error)})`));
   }
 
   #dispatch<K extends keyof PersonaEvents>(kind: K, detail: PersonaEvents[K]): void {

@@ -10,7 +10,8 @@
  * is; afterwards `window.persona` is the live {@link Persona} instance, whose `push` runs commands
  * at once. `persona.wasm` is loaded from next to this script. Attributes: `data-collector`
  * (required), `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
- * `data-wasm` (another module URL). Nothing here throws into the page: a bad attribute or a
+ * `data-retry-base-ms`, `data-wasm` (another module URL). Including the tag twice starts persona
+ * once. Nothing here throws into the page: a bad attribute or a
  * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
  */
 import { Persona } from "./index.js";
@@ -40,6 +41,7 @@ function optionsFrom(el: HTMLScriptElement | null): InitOptions {
       url: data.collector as string,
       batchSize: numberAttr(data.batchSize),
       flushIntervalMs: numberAttr(data.flushIntervalMs),
+      retryBaseMs: numberAttr(data.retryBaseMs),
     },
     pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
     wasm: new URL(data.wasm || "persona.wasm", src).href,
@@ -52,8 +54,15 @@ function install(persona: Persona): void {
   for (const command of queued) persona.push(command as never);
 }
 
+/** Set on the first boot: a second copy of the tag (theme + app, say) must not start another
+ * instance that would fight over the same storage. A global symbol, not `window.persona`, which
+ * an element with `id="persona"` would also make truthy. */
+const BOOTED = Symbol.for("persona-sdk.booted");
+
 function boot(): void {
-  if (window.persona instanceof Persona || (window.persona && !Array.isArray(window.persona))) return; // loaded twice
+  const w = window as unknown as Record<symbol, boolean>;
+  if (w[BOOTED]) return;
+  w[BOOTED] = true;
   let options: InitOptions;
   try {
     options = optionsFrom(script);

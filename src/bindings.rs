@@ -68,8 +68,14 @@ impl Persona {
         self.driver.flush();
     }
 
-    /// Sets the function called as `listener(kind, detail)` for `"event"`, `"sent"` and
-    /// `"warning"` notifications; `undefined` clears it.
+    /// Stops for good (timers cleared, page-lifecycle callbacks inert). The wrapper calls it when
+    /// persona faulted; queued events stay stored for the next page.
+    pub fn shutdown(&self) {
+        self.driver.shutdown();
+    }
+
+    /// Sets the function called as `listener(kind, detail)` for `"event"`, `"sent"`, `"warning"`
+    /// and `"fault"` notifications; `undefined` clears it. Set it before `start`.
     #[wasm_bindgen(js_name = setListener)]
     pub fn set_listener(&self, listener: Option<Function>) {
         self.driver.set_listener(listener);

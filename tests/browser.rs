@@ -203,3 +203,60 @@ fn a_listener_that_throws_or_reenters_is_harmless() {
     p.set_listener(None);
     drop(reenter);
 }
+
+#[wasm_bindgen_test]
+fn hostile_properties_are_errors_not_exceptions() {
+    local_storage().clear().unwrap();
+    let p = Persona::new(options("/nowhere")).unwrap();
+    for (props, code) in [
+        (
+            "(() => { const r = Proxy.revocable({}, {}); r.revoke(); return { p: r.proxy }; })()",
+            "properties_invalid",
+        ),
+        (
+            "(() => { const r = Proxy.revocable([], {}); r.revoke(); return r.proxy; })()",
+            "properties_invalid",
+        ),
+        ("({ p: new Proxy({}, { ownKeys() { throw new Error('trap'); } }) })", "properties_invalid"),
+        ("({ p: new Proxy({}, { getPrototypeOf() { throw new Error('trap'); } }) })", "properties_invalid"),
+        ("({ p: new Proxy([1], { get() { throw new Error('trap'); } }) })", "properties_invalid"),
+        ("({ d: new Proxy(new Date(0), {}) })", "properties_invalid"),
+        ("(() => { const a = []; a.length = 1e9; return { a }; })()", "event_too_large"),
+    ] {
+        let err = p.track("x".into(), eval(props)).err().unwrap_or_else(|| panic!("{props} accepted"));
+        assert_eq!(code_of(&err), code, "{props}");
+    }
+    assert_eq!(p.pending(), 0);
+    p.track("after".into(), eval("({ ok: true })")).unwrap();
+    assert_eq!(p.pending(), 1, "persona keeps working after hostile input");
+}
+
+#[wasm_bindgen_test]
+fn deeply_nested_events_survive_a_reload() {
+    local_storage().clear().unwrap();
+    let p = Persona::new(options("/nowhere")).unwrap();
+    // 32 levels is the most track accepts; the stored outbox wraps a few more around it.
+    let deep = "(() => { let o = { leaf: 1 }; for (let i = 0; i < 31; i++) o = { n: o }; return o; })()";
+    p.track("deep".into(), eval(deep)).unwrap();
+    let too_deep = "(() => { let o = { leaf: 1 }; for (let i = 0; i < 40; i++) o = { n: o }; return o; })()";
+    assert_eq!(code_of(&p.track("x".into(), eval(too_deep)).err().unwrap()), "properties_invalid");
+    let seen = js_sys::Array::new();
+    let again = Persona::new(options("/nowhere")).unwrap();
+    again.set_listener(Some(Function::new_with_args("kind, detail", "this.push(kind)").bind0(&seen)));
+    assert_eq!(again.pending(), 1, "the stored deep event was read back, not discarded as corrupt");
+    again.start();
+    assert!(!seen.iter().any(|k| k == "warning"), "no storage_corrupt warning");
+}
+
+#[wasm_bindgen_test]
+fn shutdown_stops_delivery_and_keeps_the_queue() {
+    local_storage().clear().unwrap();
+    let p = Persona::new(options("/persona-test-collector/v1/batch")).unwrap();
+    p.shutdown();
+    p.start();
+    p.track("kept".into(), JsValue::UNDEFINED).unwrap();
+    p.flush();
+    assert_eq!(p.pending(), 1);
+    let stored = local_storage().get_item(KEY_OUTBOX).unwrap().unwrap();
+    assert!(stored.contains("kept"));
+}

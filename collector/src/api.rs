@@ -66,8 +66,8 @@ fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
             .allow_origin(allow)
             .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
             .allow_headers([CONTENT_TYPE])
-            // sendBeacon always sends credentials; without this its preflighted requests would fail.
-            .allow_credentials(true)
+            // No credentials: the SDK sends none cross-origin (`credentials: "same-origin"`), and the
+            // read endpoint must not be readable with a visitor's cookies from other sites.
             .max_age(Duration::from_secs(24 * 60 * 60)),
     ))
 }

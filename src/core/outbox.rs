@@ -50,6 +50,19 @@ pub struct Batch {
     pub bytes: usize,
 }
 
+/// How urgently the caller wants a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    /// A timer fired: send only what [`Outbox::due_at`] says is due.
+    Due,
+    /// `flush()`: send a partial batch now, unless a failure's backoff is still running.
+    Now,
+    /// The page is being hidden or unloaded: send now whatever the backoff, take over a batch in
+    /// flight (it will not survive the page), and fill the request up to [`MAX_BATCH_BYTES`]
+    /// whatever `batch_size` says, so one keep-alive request carries as much as it can.
+    Unload,
+}
+
 /// What became of a request, derived from its HTTP status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
@@ -131,23 +144,27 @@ impl Outbox {
         Some(ready.max(self.not_before))
     }
 
-    /// Takes the next batch if one is due at `now` (or at once with `force`, which still honours
-    /// the backoff unless `ignore_backoff`). At most `batch_size` events and [`MAX_BATCH_BYTES`].
-    pub fn take_batch(
-        &mut self,
-        now: u64,
-        config: &Config,
-        force: bool,
-        ignore_backoff: bool,
-    ) -> Option<Batch> {
+    /// Takes the next batch if `urgency` allows it at `now`. At most `batch_size` events (except
+    /// when unloading) and never more than [`MAX_BATCH_BYTES`].
+    pub fn take_batch(&mut self, now: u64, config: &Config, urgency: Urgency) -> Option<Batch> {
+        if urgency == Urgency::Unload {
+            // The request in flight will be cancelled with the page: its events go again now
+            // (the collector drops the duplicates by messageId).
+            self.in_flight = None;
+        }
         let due = self.due_at(config)?;
-        let allowed = if force { ignore_backoff || self.not_before <= now } else { due <= now };
+        let allowed = match urgency {
+            Urgency::Due => due <= now,
+            Urgency::Now => self.not_before <= now,
+            Urgency::Unload => true,
+        };
         if !allowed {
             return None;
         }
+        let count = if urgency == Urgency::Unload { self.entries.len() } else { config.batch_size as usize };
         let mut batch =
             Batch { id: self.next_batch_id, events: Vec::new(), message_ids: Vec::new(), bytes: 0 };
-        for entry in self.entries.iter().take(config.batch_size as usize) {
+        for entry in self.entries.iter().take(count) {
             let bytes = entry.bytes as usize;
             if !batch.events.is_empty() && batch.bytes + bytes > MAX_BATCH_BYTES {
                 break;
@@ -195,6 +212,12 @@ impl Outbox {
             }
         }
         Ok(())
+    }
+
+    /// Forgets the backoff (the browser is back online: waiting longer helps no one).
+    pub fn reset_backoff(&mut self) {
+        self.failures = 0;
+        self.not_before = 0;
     }
 
     /// Forgets the batch in flight without an outcome (the page went away mid-request): its
@@ -277,12 +300,12 @@ mod tests {
         assert_eq!(o.due_at(&c), None);
         o.push(entry("a", 10), 100);
         assert_eq!(o.due_at(&c), Some(1010));
-        assert!(o.take_batch(500, &c, false, false).is_none());
+        assert!(o.take_batch(500, &c, Urgency::Due).is_none());
         o.push(entry("b", 20), 100);
         o.push(entry("c", 30), 100);
         assert_eq!(o.due_at(&c), Some(0));
         o.push(entry("d", 40), 100);
-        let b = o.take_batch(50, &c, false, false).unwrap();
+        let b = o.take_batch(50, &c, Urgency::Due).unwrap();
         assert_eq!(b.message_ids, ["a", "b", "c"]);
         assert!(o.in_flight());
         assert_eq!(o.due_at(&c), None, "one batch in flight at a time");
@@ -296,23 +319,57 @@ mod tests {
         let c = config();
         let mut o = Outbox::default();
         o.push(entry("a", 0), 100);
-        let b = o.take_batch(0, &c, true, false).unwrap();
+        let b = o.take_batch(0, &c, Urgency::Now).unwrap();
         o.settle(b.id, Delivery::from_status(503, None), 1000, &c, 512).unwrap();
         assert_eq!(o.len(), 1);
         assert_eq!(o.due_at(&c), Some(2000), "1 s after the first failure (jitter factor 1.0)");
-        assert!(o.take_batch(1999, &c, true, false).is_none(), "force still honours backoff");
-        let b = o.take_batch(2000, &c, false, false).unwrap();
+        assert!(o.take_batch(1999, &c, Urgency::Now).is_none(), "force still honours backoff");
+        let b = o.take_batch(2000, &c, Urgency::Due).unwrap();
         o.settle(b.id, Delivery::from_status(0, None), 2000, &c, 512).unwrap();
         assert_eq!(o.due_at(&c), Some(4000), "doubles");
-        let b = o.take_batch(0, &c, true, true).unwrap();
+        let b = o.take_batch(0, &c, Urgency::Unload).unwrap();
         o.settle(b.id, Delivery::from_status(429, Some(30_000)), 5000, &c, 512).unwrap();
         assert_eq!(o.due_at(&c), Some(35_000), "Retry-After wins when longer");
-        let b = o.take_batch(0, &c, true, true).unwrap();
+        let b = o.take_batch(0, &c, Urgency::Unload).unwrap();
         o.settle(b.id, Delivery::from_status(503, Some(u64::MAX)), 5000, &c, 512).unwrap();
         assert_eq!(o.due_at(&c), Some(5000 + MAX_RETRY_AFTER_MS), "an absurd Retry-After is capped");
-        let b = o.take_batch(5000 + MAX_RETRY_AFTER_MS, &c, false, false).unwrap();
+        let b = o.take_batch(5000 + MAX_RETRY_AFTER_MS, &c, Urgency::Due).unwrap();
         o.settle(b.id, Delivery::Delivered, 35_001, &c, 0).unwrap();
         assert!(o.is_empty());
+    }
+
+    #[test]
+    fn unloading_takes_over_the_batch_in_flight_and_fills_the_request() {
+        let c = config(); // batch_size 3
+        let mut o = Outbox::default();
+        for i in 0..5u64 {
+            o.push(entry(&i.to_string(), i), 100);
+        }
+        let first = o.take_batch(0, &c, Urgency::Now).unwrap();
+        assert_eq!(first.message_ids.len(), 3);
+        o.settle(first.id, Delivery::from_status(503, None), 10, &c, 512).unwrap(); // backing off
+        let again = o.take_batch(10, &c, Urgency::Now);
+        assert!(again.is_none(), "backoff holds a flush");
+        let flying = o.take_batch(5_000, &c, Urgency::Due).unwrap();
+        assert!(o.take_batch(5_000, &c, Urgency::Now).is_none(), "one batch in flight");
+        let unload = o.take_batch(5_001, &c, Urgency::Unload).unwrap();
+        assert_eq!(unload.message_ids, ["0", "1", "2", "3", "4"], "everything, past batch_size");
+        o.settle(flying.id, Delivery::Delivered, 5_002, &c, 0).unwrap();
+        assert_eq!(o.len(), 5, "the taken-over batch's late outcome is ignored");
+        o.settle(unload.id, Delivery::Delivered, 5_003, &c, 0).unwrap();
+        assert!(o.is_empty());
+    }
+
+    #[test]
+    fn reset_backoff_allows_an_immediate_retry() {
+        let c = config();
+        let mut o = Outbox::default();
+        o.push(entry("a", 0), 100);
+        let b = o.take_batch(0, &c, Urgency::Now).unwrap();
+        o.settle(b.id, Delivery::from_status(0, None), 0, &c, 512).unwrap();
+        assert!(o.take_batch(1, &c, Urgency::Now).is_none());
+        o.reset_backoff();
+        assert!(o.take_batch(1, &c, Urgency::Now).is_some());
     }
 
     #[test]
@@ -320,7 +377,7 @@ mod tests {
         let c = config();
         let mut o = Outbox::default();
         o.push(entry("a", 0), 100);
-        let b = o.take_batch(0, &c, true, false).unwrap();
+        let b = o.take_batch(0, &c, Urgency::Now).unwrap();
         assert_eq!(o.settle(b.id, Delivery::from_status(400, None), 1, &c, 0), Err(Error::BatchRejected));
         assert!(o.is_empty());
     }
@@ -330,7 +387,7 @@ mod tests {
         let c = config();
         let mut o = Outbox::default();
         o.push(entry("a", 0), 100);
-        let b = o.take_batch(0, &c, true, false).unwrap();
+        let b = o.take_batch(0, &c, Urgency::Now).unwrap();
         o.push(entry("b", 1), 100);
         o.settle(b.id + 7, Delivery::Delivered, 2, &c, 0).unwrap();
         assert_eq!(o.len(), 2);
@@ -358,7 +415,7 @@ mod tests {
             e.bytes = 20_000;
             o.push(e, 100);
         }
-        let b = o.take_batch(0, &c, true, false).unwrap();
+        let b = o.take_batch(0, &c, Urgency::Now).unwrap();
         assert_eq!(b.events.len(), 3);
         assert!(b.bytes <= MAX_BATCH_BYTES);
     }

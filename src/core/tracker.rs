@@ -9,7 +9,7 @@ use crate::core::config::Config;
 use crate::core::error::{Error, Result};
 use crate::core::event::{self, EventKind, PageContext, Stamp};
 use crate::core::id;
-use crate::core::outbox::{Delivery, Entry, Outbox};
+use crate::core::outbox::{Delivery, Entry, Outbox, Urgency};
 use crate::core::platform::Platform;
 use crate::core::time::iso8601;
 use crate::core::value::Value;
@@ -124,11 +124,10 @@ impl<P: Platform> Tracker<P> {
         self.outbox.due_at(&self.config)
     }
 
-    /// The next request if one is due now; `force` sends a partial batch early (still honouring
-    /// the retry backoff unless `ignore_backoff`, used when the page is being hidden).
-    pub fn next_request(&mut self, force: bool, ignore_backoff: bool) -> Option<Outgoing> {
+    /// The next request if `urgency` allows one now (see [`Urgency`]).
+    pub fn next_request(&mut self, urgency: Urgency) -> Option<Outgoing> {
         let now = self.platform.now_ms();
-        let batch = self.outbox.take_batch(now, &self.config, force, ignore_backoff)?;
+        let batch = self.outbox.take_batch(now, &self.config, urgency)?;
         let body = segment::batch(batch.events, &iso8601(now));
         match self.platform.encode(&body) {
             Ok(body) => Some(Outgoing { id: batch.id, body, message_ids: batch.message_ids }),
@@ -138,6 +137,11 @@ impl<P: Platform> Tracker<P> {
                 None
             }
         }
+    }
+
+    /// The browser is back online: retry at once instead of waiting out the backoff.
+    pub fn reset_backoff(&mut self) {
+        self.outbox.reset_backoff();
     }
 
     /// Reports the HTTP status of request `id` (0 = network error) and the `Retry-After` delay.
@@ -218,13 +222,13 @@ mod tests {
         let mut t = Tracker::new(p.clone(), config()).unwrap();
         let e = t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap();
         let mid = e.get("messageId").and_then(Value::as_str).unwrap().to_owned();
-        let req = t.next_request(true, false).unwrap();
+        let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids, std::slice::from_ref(&mid));
         drop(t); // the tab closes before the response arrives
 
         let mut t = Tracker::new(p.clone(), config()).unwrap();
         assert_eq!(t.pending(), 1, "in-flight events are kept until acknowledged");
-        let req = t.next_request(true, false).unwrap();
+        let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids, [mid], "same messageId on retry");
         let body = p.decode_json(&req.body);
         assert_eq!(body["batch"][0]["event"], "Product Viewed");
@@ -275,7 +279,7 @@ mod tests {
         t.page(Value::Null, &page()).unwrap();
         assert_eq!(t.pending(), 1);
         assert_eq!(t.take_warnings(), [Error::StorageFull]);
-        let req = t.next_request(true, false).unwrap();
+        let req = t.next_request(Urgency::Now).unwrap();
         t.settle(req.id, 200, None);
         assert_eq!(t.pending(), 0);
     }
@@ -285,7 +289,7 @@ mod tests {
         let p = MemPlatform::default();
         let mut t = Tracker::new(p, config()).unwrap();
         t.track("a", Value::Null, &page()).unwrap();
-        let req = t.next_request(true, false).unwrap();
+        let req = t.next_request(Urgency::Now).unwrap();
         t.settle(req.id, 400, None);
         assert_eq!(t.pending(), 0);
         assert_eq!(t.take_warnings(), [Error::BatchRejected]);
@@ -296,15 +300,15 @@ mod tests {
         let p = MemPlatform::default();
         let mut t = Tracker::new(p.clone(), config()).unwrap();
         t.track("a", Value::Null, &page()).unwrap();
-        assert!(t.next_request(false, false).is_none(), "waits for companions");
+        assert!(t.next_request(Urgency::Due).is_none(), "waits for companions");
         assert_eq!(t.due_at(), Some(p.now_ms() + 100));
         p.advance(100);
-        let req = t.next_request(false, false).unwrap();
+        let req = t.next_request(Urgency::Due).unwrap();
         assert_eq!(req.message_ids.len(), 1, "a lone event leaves after the flush interval");
         t.settle(req.id, 204, None);
         t.track("b", Value::Null, &page()).unwrap();
         t.track("c", Value::Null, &page()).unwrap();
-        let req = t.next_request(false, false).unwrap();
+        let req = t.next_request(Urgency::Due).unwrap();
         assert_eq!(req.message_ids.len(), 2, "a full batch leaves at once");
     }
 }

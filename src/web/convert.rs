@@ -4,9 +4,13 @@
 //! silently lose data: functions, symbols, BigInts, class instances (a `Map` would become `{}`),
 //! cycles (bounded by [`MAX_DEPTH`]) and getters that throw. `undefined` members are dropped and
 //! non-finite numbers become `null`, as in JSON. `Date`s become ISO strings.
+//!
+//! Hostile values (a revoked `Proxy`, traps that throw) are errors too, never exceptions that
+//! escape through the wasm: every reflective call that can throw is bound with `catch`.
 
 use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
@@ -15,14 +19,47 @@ use crate::core::value::Value;
 /// [`Error::PropertiesInvalid`].
 pub const MAX_DEPTH: usize = 32;
 
-/// Converts a JS value; see the module docs for what is rejected.
-pub fn to_value(js: &JsValue) -> Result<Value> {
-    let object_proto = Object::get_prototype_of(&Object::new());
-    convert(js, 0, &object_proto)
+/// Longer arrays cannot fit in an event of at most 32 KiB, so they are refused before being
+/// walked ([`Error::EventTooLarge`]).
+const MAX_ARRAY_LEN: f64 = 32_768.0;
+
+/// Deepest nesting read back from storage: properties at [`MAX_DEPTH`] plus the levels the
+/// stored outbox wraps around them.
+pub const STORED_MAX_DEPTH: usize = MAX_DEPTH + 8;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn try_is_array(value: &JsValue) -> core::result::Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = getPrototypeOf, catch)]
+    fn try_prototype_of(value: &JsValue) -> core::result::Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn try_keys(value: &JsValue) -> core::result::Result<Array, JsValue>;
 }
 
-fn convert(js: &JsValue, depth: usize, object_proto: &Object) -> Result<Value> {
-    if depth > MAX_DEPTH {
+/// Converts a JS value given by the page; see the module docs for what is rejected.
+pub fn to_value(js: &JsValue) -> Result<Value> {
+    to_value_within(js, MAX_DEPTH)
+}
+
+/// [`to_value`] with another nesting limit.
+pub fn to_value_within(js: &JsValue, max_depth: usize) -> Result<Value> {
+    let protos = Protos {
+        object: Object::get_prototype_of(&Object::new()).into(),
+        date: Object::get_prototype_of(&js_sys::Date::new_0()).into(),
+        max_depth,
+    };
+    convert(js, 0, &protos)
+}
+
+struct Protos {
+    object: JsValue,
+    date: JsValue,
+    max_depth: usize,
+}
+
+fn convert(js: &JsValue, depth: usize, protos: &Protos) -> Result<Value> {
+    if depth > protos.max_depth {
         return Err(Error::PropertiesInvalid);
     }
     if js.is_null() || js.is_undefined() {
@@ -40,34 +77,38 @@ fn convert(js: &JsValue, depth: usize, object_proto: &Object) -> Result<Value> {
     if js.is_function() || js.is_symbol() || js.is_bigint() || !js.is_object() {
         return Err(Error::PropertiesInvalid);
     }
-    if Array::is_array(js) {
-        let array: &Array = js.unchecked_ref();
-        let mut items = Vec::with_capacity(array.length() as usize);
-        for item in array.iter() {
-            items.push(convert(&item, depth + 1, object_proto)?);
+    let invalid = |_| Error::PropertiesInvalid;
+    if try_is_array(js).map_err(invalid)? {
+        let length = Reflect::get(js, &"length".into()).map_err(invalid)?.as_f64().unwrap_or(0.0);
+        if length > MAX_ARRAY_LEN {
+            return Err(Error::EventTooLarge);
+        }
+        let mut items = Vec::new();
+        for i in 0..length as u32 {
+            let item = Reflect::get_u32(js, i).map_err(invalid)?;
+            items.push(convert(&item, depth + 1, protos)?);
         }
         return Ok(Value::Array(items));
     }
-    if let Some(date) = js.dyn_ref::<js_sys::Date>() {
-        return match date.get_time().is_finite() {
-            true => Ok(Value::String(date.to_iso_string().into())),
-            false => Ok(Value::Null),
-        };
+    let proto = try_prototype_of(js).map_err(invalid)?;
+    if proto == protos.date {
+        // JSON's own rendering of a Date: an ISO string, or null when invalid.
+        let text = js_sys::JSON::stringify(js).map_err(invalid)?;
+        let parsed = js_sys::JSON::parse(&String::from(text)).map_err(invalid)?;
+        return Ok(parsed.as_string().map_or(Value::Null, Value::String));
     }
-    let proto = Object::get_prototype_of(js);
-    if !(proto.is_null() || proto == *object_proto) {
+    if !(proto.is_null() || proto == protos.object) {
         return Err(Error::PropertiesInvalid);
     }
-    let object: &Object = js.unchecked_ref();
-    let keys = Object::keys(object);
+    let keys = try_keys(js).map_err(invalid)?;
     let mut entries = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
-        let member = Reflect::get(object, &key).map_err(|_| Error::PropertiesInvalid)?;
+        let member = Reflect::get(js, &key).map_err(invalid)?;
         if member.is_undefined() {
             continue;
         }
         let name = key.as_string().ok_or(Error::PropertiesInvalid)?;
-        entries.push((name, convert(&member, depth + 1, object_proto)?));
+        entries.push((name, convert(&member, depth + 1, protos)?));
     }
     Ok(Value::Object(entries))
 }

@@ -3,35 +3,57 @@
 //! when the browser comes back online, and tells a JS listener what happened.
 //!
 //! Listener notifications are `(kind, detail)` with kind `"event"` (the wire event just
-//! recorded), `"sent"` (`{status, count, messageIds}` after each request) or `"warning"` (a
-//! `PersonaError`, each code at most once per page). The listener runs with no Rust borrow held,
-//! so it may call back into persona; whatever it throws is swallowed.
+//! recorded), `"sent"` (`{status, count, messageIds}` after each request), `"warning"` (a
+//! `PersonaError`, each code at most once per page) or `"fault"` (something in persona itself
+//! failed inside a timer or page-lifecycle callback; the wrapper then shuts persona down). The
+//! listener runs with no Rust borrow held, so it may call back into persona; whatever it throws is
+//! swallowed.
+//!
+//! Every callback the browser invokes (the timer, `pagehide`, `visibilitychange`, `online`) goes
+//! through a small JS guard that catches whatever escapes, so nothing persona does can surface as
+//! an uncaught exception in the page.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};
+use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
 use crate::web::platform::WebPlatform;
 use crate::web::{convert, js_error, page, transport};
 
+#[wasm_bindgen(inline_js = "export function guard(f, listener) {
+  return function () {
+    try { f(); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
+  };
+}")]
+extern "C" {
+    /// Wraps `f` so that an exception (or a trap) inside it is reported to `listener` as
+    /// `"fault"` instead of reaching the page.
+    fn guard(f: &Function, listener: &JsValue) -> Function;
+}
+
 /// The live SDK instance behind the exported `Persona` type.
 pub struct Driver {
     tracker: RefCell<Tracker<WebPlatform>>,
     listener: RefCell<Option<Function>>,
-    /// A request is on the wire; the next waits for its outcome.
-    sending: Cell<bool>,
+    /// Requests on the wire. Normally at most one; a flush while the page unloads may add a
+    /// second that takes over the first one's events.
+    requests: Cell<u32>,
+    /// Set by [`Driver::shutdown`]: nothing is scheduled or sent any more.
+    stopped: Cell<bool>,
     /// Handle of the pending `setTimeout`, if any.
     timer: Cell<Option<i32>>,
-    /// The timer callback, made once and reused by every `setTimeout`.
-    tick: RefCell<Option<Closure<dyn FnMut()>>>,
-    /// Page lifecycle callbacks, kept alive for as long as the driver lives.
+    /// The guarded timer callback, made once and reused by every `setTimeout`.
+    tick: RefCell<Option<Function>>,
+    /// Rust callbacks behind the guarded JS functions, kept alive as long as the driver lives.
     callbacks: RefCell<Vec<Closure<dyn FnMut()>>>,
     /// Warning codes already reported on this page.
     reported: RefCell<Vec<Error>>,
@@ -44,7 +66,8 @@ impl Driver {
         Ok(Rc::new(Driver {
             tracker: RefCell::new(tracker),
             listener: RefCell::new(None),
-            sending: Cell::new(false),
+            requests: Cell::new(0),
+            stopped: Cell::new(false),
             timer: Cell::new(None),
             tick: RefCell::new(None),
             callbacks: RefCell::new(Vec::new()),
@@ -60,12 +83,12 @@ impl Driver {
     /// Starts delivery: hooks page lifecycle events, records the automatic page view if
     /// configured, and schedules what the restored outbox holds.
     pub fn start(self: &Rc<Self>) {
-        if self.tick.borrow().is_some() {
-            return; // already started
+        if self.tick.borrow().is_some() || self.stopped.get() {
+            return; // already started, or shut down
         }
-        let tick = self.callback(|driver| {
+        let tick = self.guarded(|driver| {
             driver.timer.set(None);
-            driver.pump(false, false);
+            driver.pump(Urgency::Due);
         });
         *self.tick.borrow_mut() = Some(tick);
         self.hook_lifecycle();
@@ -75,6 +98,13 @@ impl Driver {
         }
         self.report_warnings();
         self.schedule();
+    }
+
+    /// Stops for good: clears the timer and turns every callback into a no-op. Events already
+    /// queued stay in localStorage for the next page.
+    pub fn shutdown(&self) {
+        self.stopped.set(true);
+        self.clear_timer();
     }
 
     /// Records a track event (`Some(name)`) or a page view (`None`) and returns its wire form.
@@ -106,53 +136,61 @@ impl Driver {
 
     /// Sends the next batch now, without waiting for the flush interval (backoff still applies).
     pub fn flush(self: &Rc<Self>) {
-        self.pump(true, false);
+        self.pump(Urgency::Now);
     }
 
-    /// Arms a timer for when the outbox says the next batch is due.
-    fn schedule(self: &Rc<Self>) {
+    fn clear_timer(&self) {
         if let Some(handle) = self.timer.take() {
             if let Some(w) = web_sys::window() {
                 w.clear_timeout_with_handle(handle);
             }
         }
-        if self.sending.get() {
-            return; // the outcome of the request in flight reschedules
+    }
+
+    /// Arms a timer for when the outbox says the next batch is due.
+    fn schedule(self: &Rc<Self>) {
+        self.clear_timer();
+        if self.stopped.get() || self.requests.get() > 0 {
+            return; // stopped, or the outcome of the request in flight reschedules
         }
         let Some(due) = self.tracker.borrow().due_at() else { return };
         let now = js_sys::Date::now() as u64;
         let delay = due.saturating_sub(now).min(i32::MAX as u64) as i32;
         let tick = self.tick.borrow();
         let (Some(window), Some(tick)) = (web_sys::window(), tick.as_ref()) else { return };
-        let f: &Function = tick.as_ref().unchecked_ref();
-        if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(f, delay) {
+        if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(tick, delay) {
             self.timer.set(Some(handle));
         }
     }
 
-    /// Takes the next batch if allowed and sends it.
-    fn pump(self: &Rc<Self>, force: bool, unloading: bool) {
-        if self.sending.get() && !unloading {
+    /// Takes the next batch if `urgency` allows it and sends it (with `keepalive` when the page
+    /// is going away).
+    fn pump(self: &Rc<Self>, urgency: Urgency) {
+        if self.stopped.get() || (self.requests.get() > 0 && urgency != Urgency::Unload) {
             return;
         }
-        let request = self.tracker.borrow_mut().next_request(force, unloading);
+        let request = self.tracker.borrow_mut().next_request(urgency);
         self.report_warnings();
         let Some(request) = request else {
             self.schedule();
             return;
         };
         let url = self.tracker.borrow().config().collector_url.clone();
-        self.sending.set(true);
+        self.requests.set(self.requests.get() + 1);
+        let keepalive = urgency == Urgency::Unload;
         let driver = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = transport::post(&url, &request.body, unloading).await;
+            let outcome = transport::post(&url, &request.body, keepalive).await;
             driver.settle(request, outcome);
         });
     }
 
     fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome) {
+        self.requests.set(self.requests.get().saturating_sub(1));
+        if self.stopped.get() {
+            return;
+        }
         self.tracker.borrow_mut().settle(request.id, outcome.status, outcome.retry_after_ms);
-        self.sending.set(false);
         let detail = Object::new();
         let ids: Array = request.message_ids.iter().map(|id| JsValue::from_str(id)).collect();
         let _ = Reflect::set(&detail, &"status".into(), &JsValue::from(outcome.status));
@@ -163,36 +201,44 @@ impl Driver {
         self.schedule();
     }
 
-    /// Flushes with `keepalive` when the page is hidden or unloads, and resumes when the browser
-    /// is back online.
+    /// Flushes with `keepalive` when the page is hidden or unloads, and retries at once when the
+    /// browser is back online.
     fn hook_lifecycle(self: &Rc<Self>) {
         let Some(window) = web_sys::window() else { return };
-        let hide = self.callback(|driver| driver.pump(true, true));
-        let visibility = self.callback(|driver| {
+        let hide = self.guarded(|driver| driver.pump(Urgency::Unload));
+        let visibility = self.guarded(|driver| {
             let hidden = web_sys::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
             if hidden {
-                driver.pump(true, true);
+                driver.pump(Urgency::Unload);
             }
         });
-        let online = self.callback(|driver| driver.pump(true, false));
-        let _ = window.add_event_listener_with_callback("pagehide", hide.as_ref().unchecked_ref());
-        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        let online = self.guarded(|driver| {
+            driver.tracker.borrow_mut().reset_backoff();
+            driver.pump(Urgency::Now);
+        });
+        let _ = window.add_event_listener_with_callback("pagehide", &hide);
+        let _ = window.add_event_listener_with_callback("online", &online);
         if let Some(document) = window.document() {
-            let f = visibility.as_ref().unchecked_ref();
-            let _ = document.add_event_listener_with_callback("visibilitychange", f);
+            let _ = document.add_event_listener_with_callback("visibilitychange", &visibility);
         }
-        self.callbacks.borrow_mut().extend([hide, visibility, online]);
     }
 
-    fn callback(self: &Rc<Self>, action: fn(&Rc<Driver>)) -> Closure<dyn FnMut()> {
+    /// A JS function for the browser to call: runs `action` unless stopped, behind [`guard`].
+    fn guarded(self: &Rc<Self>, action: fn(&Rc<Driver>)) -> Function {
         let weak: Weak<Driver> = Rc::downgrade(self);
-        Closure::new(move || {
+        let closure = Closure::<dyn FnMut()>::new(move || {
             if let Some(driver) = weak.upgrade() {
-                action(&driver);
+                if !driver.stopped.get() {
+                    action(&driver);
+                }
             }
-        })
+        });
+        let listener = self.listener.borrow().clone().map_or(JsValue::UNDEFINED, JsValue::from);
+        let f = guard(closure.as_ref().unchecked_ref(), &listener);
+        self.callbacks.borrow_mut().push(closure);
+        f
     }
 
     fn report_warnings(&self) {

@@ -4,6 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { ROOT, launchBrowser, startCollector, tempDir, waitFor, watchedPage } from "./harness.mjs";
 
@@ -29,6 +30,18 @@ describe("script tag", () => {
     writeFileSync(join(www, "bad-attr.html"), page('data-collector="ftp://nowhere.example/x"'));
     writeFileSync(join(www, "no-attr.html"), page(""));
     writeFileSync(join(www, "bad-number.html"), page('data-collector="/v1/batch" data-batch-size="lots"'));
+    writeFileSync(join(www, "slow-retry.html"), page('data-collector="/v1/batch" data-flush-interval-ms="0" data-retry-base-ms="30000"'));
+    writeFileSync(join(www, "blank.html"), "<!doctype html><title>No persona here</title><p>blank</p>");
+    // The tag twice (a theme and an app both add it).
+    writeFileSync(
+      join(www, "twice.html"),
+      page('data-collector="/v1/batch"').replace("</head>", '<script async src="/dist/persona.js" data-collector="/v1/batch"></script></head>'),
+    );
+    // No queue snippet, and an element whose id makes window.persona truthy.
+    writeFileSync(
+      join(www, "element-id.html"),
+      '<!doctype html><title>Element</title><div id="persona">shop widget</div><script async src="/dist/persona.js" data-collector="/v1/batch"></script>',
+    );
     // Nothing listens on port 9 of the loopback: every delivery fails with a network error.
     writeFileSync(join(www, "down.html"), page('data-collector="http://127.0.0.1:9/v1/batch" data-flush-interval-ms="0"'));
     // A dist without the wasm: the module cannot load.
@@ -78,7 +91,6 @@ describe("script tag", () => {
       assert.equal(e.context.library.name, "persona");
       assert.ok(e.sentAt && e.originalTimestamp);
     }
-    assert.equal(new Set(events.map((e) => e.messageId)).size, events.length, "messageIds are unique");
 
     // A reload is the same visitor, with a new page view.
     await tab.reload();
@@ -112,6 +124,95 @@ describe("script tag", () => {
     for (const n of ["Queued Before Load", "Queued Second"]) assert.equal(names.filter((x) => x === n).length, 2, `${n}: once per page`);
     await waitFor(async () => tab.evaluate(() => window.persona.pending() === 0), { what: "outbox drained" });
     assert.equal(await tab.evaluate(() => localStorage.getItem("persona:outbox")), null);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("the tag included twice starts persona once", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/twice.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    await waitFor(async () => (await collector.events({ anonymousId })).length >= 3, { what: "the page's events" });
+    await new Promise((r) => setTimeout(r, 1500)); // room for a second instance to show itself
+    const events = await collector.events({ anonymousId });
+    assert.equal(events.filter((e) => e.type === "page").length, 1, "one page view");
+    assert.equal(events.filter((e) => e.event === "Queued Before Load").length, 1, "the queue ran once");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("an element with id=persona does not stop persona from starting", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/element-id.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    await waitFor(async () => (await collector.events({ anonymousId, type: "page" })).length === 1, { what: "page view" });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("leaving the page while a batch is in flight still delivers what was queued", async () => {
+    // A slow collector: a proxy that never answers the first request and forwards the others.
+    let requests = 0;
+    const hung = [];
+    const proxy = createServer(async (req, res) => {
+      const cors = { "access-control-allow-origin": "*" };
+      if (++requests === 1) {
+        hung.push(res); // on the wire until the page goes away
+        return;
+      }
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const upstream = await fetch(`${collector.url}/v1/batch`, { method: "POST", body: Buffer.concat(chunks) });
+      res.writeHead(upstream.status, { ...cors, "content-type": "application/json" }).end(await upstream.text());
+    });
+    await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
+    const slowUrl = `http://127.0.0.1:${proxy.address().port}/v1/batch`;
+    writeFileSync(join(www, "slow.html"), page(`data-collector="${slowUrl}" data-flush-interval-ms="0"`));
+
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/slow.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    await waitFor(() => requests === 1, { what: "the first request on the wire" });
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    const messageId = await tab.evaluate(() => window.persona.track("Order Completed", { order_id: "o-1", revenue: 10 }).messageId);
+    // `pagehide` while the first request is still on the wire. (On a real navigation Chromium
+    // happens to abort that request before `visibilitychange` fires, which hides the problem;
+    // other browsers and a tab that is only hidden do not.)
+    await tab.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pagehide")));
+    const order = await waitFor(
+      async () => (await collector.events({ anonymousId })).find((e) => e.event === "Order Completed"),
+      { what: "the order sent while leaving" },
+    );
+    assert.equal(order.messageId, messageId);
+    assert.equal(requests, 2, "one keep-alive request, while the first still hangs");
+    const names = (await collector.events({ anonymousId })).map((e) => e.event ?? e.type);
+    assert.ok(names.includes("page"), "the batch that was stuck in flight went again with it");
+    assert.deepEqual(errors, []);
+    await context.close();
+    for (const res of hung) res.destroy();
+    proxy.close();
+  });
+
+  test("coming back online retries at once instead of waiting out the backoff", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/slow-retry.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    await waitFor(async () => tab.evaluate(() => window.persona.pending() === 0), { what: "initial delivery" });
+    await context.setOffline(true);
+    const failed = tab.evaluate(() => new Promise((resolve) => window.persona.on("sent", resolve)));
+    await tab.evaluate(() => window.persona.track("Offline Event", {}));
+    assert.equal((await failed).status, 0);
+    // The backoff is now 15 to 45 s (retry base 30 s with jitter).
+    const back = Date.now();
+    await context.setOffline(false);
+    await waitFor(async () => (await collector.events({ anonymousId, event: "Offline Event" })).length === 1, {
+      what: "delivery after coming back online",
+      timeoutMs: 10_000,
+    });
+    assert.ok(Date.now() - back < 10_000);
     assert.deepEqual(errors, []);
     await context.close();
   });
