@@ -48,6 +48,8 @@ export type ErrorCode =
   | "option_invalid"
   | "event_name_invalid"
   | "properties_invalid"
+  | "property_missing"
+  | "property_invalid"
   | "event_too_large"
   | "storage_unavailable"
   | "storage_full"
@@ -65,6 +67,8 @@ export interface PersonaError extends Error {
   code: ErrorCode;
   /** The offending option, for `option_invalid`. */
   option?: string;
+  /** The offending property, for `property_missing` and `property_invalid`. */
+  property?: string;
 }
 
 /** An event as it is sent to the collector (Segment-spec shape). */

@@ -260,3 +260,27 @@ fn shutdown_stops_delivery_and_keeps_the_queue() {
     let stored = local_storage().get_item(KEY_OUTBOX).unwrap().unwrap();
     assert!(stored.contains("kept"));
 }
+
+#[wasm_bindgen_test]
+fn shop_events_are_checked_and_ga4_names_normalised() {
+    local_storage().clear().unwrap();
+    let p = Persona::new(options("/nowhere")).unwrap();
+    let err = p.track("Order Completed".into(), eval("({ order_id: 'o-1', products: [] })")).err().unwrap();
+    assert_eq!(code_of(&err), "property_missing");
+    assert_eq!(Reflect::get(&err, &"property".into()).unwrap().as_string().as_deref(), Some("revenue"));
+    assert_eq!(p.pending(), 0, "a violation enqueues nothing");
+
+    let wire = p
+        .track("add_to_cart".into(), eval("({ currency: 'EUR', items: [{ item_id: 'sku-9', item_name: 'Pad', price: 59.99, quantity: 1 }] })"))
+        .unwrap();
+    assert_eq!(Reflect::get(&wire, &"event".into()).unwrap().as_string().as_deref(), Some("Product Added"));
+    let props = Reflect::get(&wire, &"properties".into()).unwrap();
+    assert_eq!(Reflect::get(&props, &"product_id".into()).unwrap().as_string().as_deref(), Some("sku-9"));
+    assert_eq!(Reflect::get(&props, &"name".into()).unwrap().as_string().as_deref(), Some("Pad"));
+
+    let context = Reflect::get(&wire, &"context".into()).unwrap();
+    let locale = Reflect::get(&context, &"locale".into()).unwrap().as_string().unwrap_or_default();
+    assert!(!locale.is_empty(), "navigator.language is in context.locale");
+    let timezone = Reflect::get(&context, &"timezone".into()).unwrap().as_string().unwrap_or_default();
+    assert!(!timezone.is_empty(), "the IANA time zone is in context.timezone");
+}

@@ -25,6 +25,11 @@ pub enum Error {
     EventNameInvalid,
     /// Event properties are not a plain JSON object (or contain functions, symbols, cycles...).
     PropertiesInvalid,
+    /// A shop event lacks a property its spec requires; carries the property's name (see
+    /// [`crate::core::ecommerce`]).
+    PropertyMissing(&'static str),
+    /// A shop event's property has the wrong type or value; carries the property's name.
+    PropertyInvalid(&'static str),
     /// The encoded event is larger than the configured `maxEventBytes`.
     EventTooLarge,
     /// localStorage cannot be used at all (disabled, sandboxed iframe, private mode).
@@ -53,6 +58,8 @@ impl Error {
             Error::OptionInvalid(_) => "option_invalid",
             Error::EventNameInvalid => "event_name_invalid",
             Error::PropertiesInvalid => "properties_invalid",
+            Error::PropertyMissing(_) => "property_missing",
+            Error::PropertyInvalid(_) => "property_invalid",
             Error::EventTooLarge => "event_too_large",
             Error::StorageUnavailable => "storage_unavailable",
             Error::StorageFull => "storage_full",
@@ -77,6 +84,8 @@ impl Error {
                 "persona: event name must be a non-empty string of at most 200 characters"
             }
             Error::PropertiesInvalid => "persona: properties must be a plain JSON object",
+            Error::PropertyMissing(_) => "persona: this shop event needs a property it was not given",
+            Error::PropertyInvalid(_) => "persona: a property of this shop event has the wrong type",
             Error::EventTooLarge => "persona: event is larger than maxEventBytes; not enqueued",
             Error::StorageUnavailable => "persona: localStorage is unavailable; events kept in memory only",
             Error::StorageFull => "persona: localStorage is full; events kept in memory only",
@@ -88,10 +97,12 @@ impl Error {
         }
     }
 
-    /// The name of the offending option or field, where the variant carries one.
+    /// The name of the offending option or property, where the variant carries one.
     pub fn detail(self) -> Option<&'static str> {
         match self {
-            Error::OptionInvalid(name) => Some(name),
+            Error::OptionInvalid(name) | Error::PropertyMissing(name) | Error::PropertyInvalid(name) => {
+                Some(name)
+            }
             _ => None,
         }
     }
@@ -113,6 +124,8 @@ mod tests {
             Error::OptionInvalid("batchSize"),
             Error::EventNameInvalid,
             Error::PropertiesInvalid,
+            Error::PropertyMissing("product_id"),
+            Error::PropertyInvalid("revenue"),
             Error::EventTooLarge,
             Error::StorageUnavailable,
             Error::StorageFull,

@@ -4,7 +4,8 @@
 //! ```text
 //! { type: "track", event: "Product Viewed", messageId, anonymousId, userId,
 //!   originalTimestamp: "2026-11-22T10:00:00.000Z", properties: {...},
-//!   context: { page: {url, path, search, title, referrer}, library: {name, version} } }
+//!   context: { page: {url, path, search, title, referrer}, library: {name, version},
+//!              campaign?: {source, medium, name, term, content}, locale?, timezone? } }
 //! ```
 //! `sentAt` is added by the outbox when a batch leaves. The `messageId` is minted once, when the
 //! event is created, and kept across every retry, so collectors can drop duplicates.
@@ -54,6 +55,12 @@ pub struct PageContext {
     pub title: String,
     /// `document.referrer`.
     pub referrer: String,
+    /// The browser's language (`navigator.language`, e.g. `de-DE`); empty when unknown.
+    pub locale: String,
+    /// The IANA time zone (`Europe/Berlin`); empty when unknown.
+    pub timezone: String,
+    /// The campaign of the URL's UTM parameters ([`crate::core::campaign`]), if any.
+    pub campaign: Option<Value>,
 }
 
 impl PageContext {
@@ -119,7 +126,15 @@ pub fn build(
         event.set(if kind == EventKind::Track { "event" } else { "name" }, name.into());
     }
     let library = Value::object().with("name", LIBRARY_NAME).with("version", LIBRARY_VERSION);
-    let context = Value::object().with("page", page.to_value()).with("library", library);
+    let mut context = Value::object().with("page", page.to_value()).with("library", library);
+    if let Some(campaign) = &page.campaign {
+        context.set("campaign", campaign.clone());
+    }
+    for (key, value) in [("locale", &page.locale), ("timezone", &page.timezone)] {
+        if !value.is_empty() {
+            context.set(key, value.as_str().into());
+        }
+    }
     Ok(event
         .with("messageId", stamp.message_id)
         .with("anonymousId", stamp.anonymous_id)
@@ -139,9 +154,12 @@ mod tests {
 
     fn page() -> PageContext {
         PageContext {
-            url: "http://shop/p?x=1".into(),
+            url: "http://shop/p?x=1&utm_source=news".into(),
             path: "/p".into(),
-            search: "?x=1".into(),
+            search: "?x=1&utm_source=news".into(),
+            locale: "de-DE".into(),
+            timezone: "Europe/Berlin".into(),
+            campaign: Some(Value::object().with("source", "news")),
             ..Default::default()
         }
     }
@@ -169,13 +187,19 @@ mod tests {
         let ctx = e.get("context").unwrap();
         assert_eq!(ctx.get("page").and_then(|p| p.get("path")).and_then(Value::as_str), Some("/p"));
         assert_eq!(ctx.get("library").and_then(|l| l.get("name")).and_then(Value::as_str), Some("persona"));
+        assert_eq!(ctx.get("campaign").and_then(|c| c.get("source")).and_then(Value::as_str), Some("news"));
+        assert_eq!(ctx.get("locale").and_then(Value::as_str), Some("de-DE"));
+        assert_eq!(ctx.get("timezone").and_then(Value::as_str), Some("Europe/Berlin"));
+        let bare = build(EventKind::Track, Some("x"), Value::Null, stamp(), &PageContext::default()).unwrap();
+        let bare = bare.get("context").unwrap();
+        assert_eq!((bare.get("campaign"), bare.get("locale")), (None, None), "no empty context fields");
     }
 
     #[test]
     fn page_event_carries_page_fields_caller_wins() {
         let e = build(EventKind::Page, None, Value::Null, stamp(), &page()).unwrap();
         let p = e.get("properties").unwrap();
-        assert_eq!(p.get("url").and_then(Value::as_str), Some("http://shop/p?x=1"));
+        assert_eq!(p.get("url").and_then(Value::as_str), Some("http://shop/p?x=1&utm_source=news"));
         assert_eq!(e.get("event"), None);
         let e = build(EventKind::Page, None, Value::object().with("path", "/x"), stamp(), &page()).unwrap();
         assert_eq!(e.get("properties").and_then(|p| p.get("path")).and_then(Value::as_str), Some("/x"));

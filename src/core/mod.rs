@@ -3,7 +3,9 @@
 //! Later capabilities (profile, segments, experiments, search, re-ranking, recommendations) join
 //! as sibling modules and read the same [`value::Value`] and [`platform`] ports.
 
+pub mod campaign;
 pub mod config;
+pub mod ecommerce;
 pub mod error;
 pub mod event;
 pub mod id;

@@ -6,6 +6,7 @@
 //! the web layer to report. Only a failing random source is fatal, because ids must be unguessable.
 
 use crate::core::config::Config;
+use crate::core::ecommerce;
 use crate::core::error::{Error, Result};
 use crate::core::event::{self, EventKind, PageContext, Stamp};
 use crate::core::id;
@@ -84,10 +85,17 @@ impl<P: Platform> Tracker<P> {
         self.outbox.len()
     }
 
-    /// Records a named event and returns its wire form. Nothing is enqueued on error.
+    /// Records a named event and returns its wire form. Shop events are normalised and checked
+    /// ([`ecommerce::normalize`]). Nothing is enqueued on error.
     pub fn track(&mut self, name: &str, properties: Value, page: &PageContext) -> Result<Value> {
         let name = event::validate_name(name)?;
-        self.record(EventKind::Track, Some(name), properties, page)
+        let properties = match properties {
+            Value::Null => Value::object(),
+            p @ Value::Object(_) => p,
+            _ => return Err(Error::PropertiesInvalid),
+        };
+        let (name, properties) = ecommerce::normalize(name, properties)?;
+        self.record(EventKind::Track, Some(&name), properties, page)
     }
 
     /// Records a page view and returns its wire form.

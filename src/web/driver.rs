@@ -43,6 +43,8 @@ extern "C" {
 /// The live SDK instance behind the exported `Persona` type.
 pub struct Driver {
     tracker: RefCell<Tracker<WebPlatform>>,
+    /// Language and time zone, read once.
+    env: page::Environment,
     listener: RefCell<Option<Function>>,
     /// Requests on the wire. Normally at most one; a flush while the page unloads may add a
     /// second that takes over the first one's events.
@@ -65,6 +67,7 @@ impl Driver {
         let tracker = Tracker::new(WebPlatform::new(), config)?;
         Ok(Rc::new(Driver {
             tracker: RefCell::new(tracker),
+            env: page::Environment::read(),
             listener: RefCell::new(None),
             requests: Cell::new(0),
             stopped: Cell::new(false),
@@ -109,7 +112,7 @@ impl Driver {
 
     /// Records a track event (`Some(name)`) or a page view (`None`) and returns its wire form.
     pub fn record(self: &Rc<Self>, name: Option<&str>, properties: Value) -> Result<JsValue> {
-        let page = page::current();
+        let page = page::current(&self.env);
         let result = {
             let mut tracker = self.tracker.borrow_mut();
             match name {

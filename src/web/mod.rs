@@ -29,14 +29,15 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 use crate::core::error::Error;
 
 /// Turns a core error into a JS `Error` with `name = "PersonaError"`, `code` and, where the error
-/// names an option, `option`.
+/// names an option or a property, `option` or `property`.
 pub fn js_error(error: Error) -> JsValue {
     let e = js_sys::Error::new(error.message());
     e.set_name("PersonaError");
     let obj: &JsValue = e.as_ref();
     let _ = js_sys::Reflect::set(obj, &"code".into(), &error.code().into());
-    if let Some(option) = error.detail() {
-        let _ = js_sys::Reflect::set(obj, &"option".into(), &option.into());
+    if let Some(name) = error.detail() {
+        let field = if matches!(error, Error::OptionInvalid(_)) { "option" } else { "property" };
+        let _ = js_sys::Reflect::set(obj, &field.into(), &name.into());
     }
     e.into()
 }

@@ -1,11 +1,46 @@
 //! The page context stamped on every event, read from `location` and `document`.
 
+use crate::core::campaign;
 use crate::core::event::PageContext;
+use crate::core::value::Value;
+
+/// The campaign of a query string, decoded by the browser's `URLSearchParams`.
+fn campaign(search: &str) -> Option<Value> {
+    let params = web_sys::UrlSearchParams::new_with_str(search).ok()?;
+    campaign::from_params(|key| params.get(key))
+}
+
+/// The visitor's language and time zone, which do not change during a page's life: read once.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// `navigator.language`.
+    pub locale: String,
+    /// `Intl.DateTimeFormat().resolvedOptions().timeZone`.
+    pub timezone: String,
+}
+
+impl Environment {
+    /// Reads them from the browser; what it will not give stays empty.
+    pub fn read() -> Environment {
+        let locale = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+        let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+            .resolved_options();
+        let timezone = js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
+        Environment { locale, timezone }
+    }
+}
 
 /// Reads the current page; fields the browser will not give are left empty.
-pub fn current() -> PageContext {
+pub fn current(env: &Environment) -> PageContext {
     let Some(window) = web_sys::window() else {
-        return PageContext::default();
+        return PageContext {
+            locale: env.locale.clone(),
+            timezone: env.timezone.clone(),
+            ..Default::default()
+        };
     };
     let location = window.location();
     let document = window.document();
@@ -15,5 +50,8 @@ pub fn current() -> PageContext {
         search: location.search().unwrap_or_default(),
         title: document.as_ref().map(web_sys::Document::title).unwrap_or_default(),
         referrer: document.as_ref().map(web_sys::Document::referrer).unwrap_or_default(),
+        locale: env.locale.clone(),
+        timezone: env.timezone.clone(),
+        campaign: campaign(&location.search().unwrap_or_default()),
     }
 }

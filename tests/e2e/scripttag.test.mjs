@@ -128,6 +128,28 @@ describe("script tag", () => {
     await context.close();
   });
 
+  test("UTM parameters, locale and time zone go into every event's context", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/plain.html?utm_source=newsletter&utm_medium=email&utm_campaign=black%20friday%20%E2%9C%93`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    const events = await waitFor(
+      async () => {
+        const evs = await collector.events({ anonymousId });
+        return evs.length >= 3 ? evs : null;
+      },
+      { what: "the page's events" },
+    );
+    const [locale, timezone] = await tab.evaluate(() => [navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]);
+    for (const e of events) {
+      assert.deepEqual(e.context.campaign, { source: "newsletter", medium: "email", name: "black friday ✓" });
+      assert.equal(e.context.locale, locale);
+      assert.equal(e.context.timezone, timezone);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("the tag included twice starts persona once", async () => {
     const { page: tab, errors, context } = await watchedPage(browser);
     await tab.goto(`${collector.url}/twice.html`);
@@ -171,28 +193,32 @@ describe("script tag", () => {
     const slowUrl = `http://127.0.0.1:${proxy.address().port}/v1/batch`;
     writeFileSync(join(www, "slow.html"), page(`data-collector="${slowUrl}" data-flush-interval-ms="0"`));
 
-    const { page: tab, errors, context } = await watchedPage(browser);
-    await tab.goto(`${collector.url}/slow.html`);
-    await tab.waitForFunction(() => typeof window.persona?.track === "function");
-    await waitFor(() => requests === 1, { what: "the first request on the wire" });
-    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
-    const messageId = await tab.evaluate(() => window.persona.track("Order Completed", { order_id: "o-1", revenue: 10 }).messageId);
-    // `pagehide` while the first request is still on the wire. (On a real navigation Chromium
-    // happens to abort that request before `visibilitychange` fires, which hides the problem;
-    // other browsers and a tab that is only hidden do not.)
-    await tab.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pagehide")));
-    const order = await waitFor(
-      async () => (await collector.events({ anonymousId })).find((e) => e.event === "Order Completed"),
-      { what: "the order sent while leaving" },
-    );
-    assert.equal(order.messageId, messageId);
-    assert.equal(requests, 2, "one keep-alive request, while the first still hangs");
-    const names = (await collector.events({ anonymousId })).map((e) => e.event ?? e.type);
-    assert.ok(names.includes("page"), "the batch that was stuck in flight went again with it");
-    assert.deepEqual(errors, []);
-    await context.close();
-    for (const res of hung) res.destroy();
-    proxy.close();
+    try {
+      const { page: tab, errors, context } = await watchedPage(browser);
+      await tab.goto(`${collector.url}/slow.html`);
+      await tab.waitForFunction(() => typeof window.persona?.track === "function");
+      await waitFor(() => requests === 1, { what: "the first request on the wire" });
+      const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+      const messageId = await tab.evaluate(() => window.persona.track("Order Completed", { order_id: "o-1", revenue: 10, products: [{ product_id: "sku-1" }] }).messageId);
+      // `pagehide` while the first request is still on the wire. (On a real navigation Chromium
+      // happens to abort that request before `visibilitychange` fires, which hides the problem;
+      // other browsers and a tab that is only hidden do not.)
+      await tab.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pagehide")));
+      const order = await waitFor(
+        async () => (await collector.events({ anonymousId })).find((e) => e.event === "Order Completed"),
+        { what: "the order sent while leaving" },
+      );
+      assert.equal(order.messageId, messageId);
+      assert.equal(requests, 2, "one keep-alive request, while the first still hangs");
+      const names = (await collector.events({ anonymousId })).map((e) => e.event ?? e.type);
+      assert.ok(names.includes("page"), "the batch that was stuck in flight went again with it");
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      for (const res of hung) res.destroy();
+      proxy.closeAllConnections();
+      proxy.close();
+    }
   });
 
   test("coming back online retries at once instead of waiting out the backoff", async () => {
