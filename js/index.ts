@@ -12,7 +12,17 @@
  * Rust. If the module cannot load, the API keeps working and does nothing ("degraded").
  */
 import initWasm, { Persona as Engine } from "../pkg/persona.js";
-import type { Command, ErrorCode, InitOptions, PersonaError, PersonaEvents, Properties, WireEvent } from "./types.js";
+import type {
+  Command,
+  ConsentApi,
+  ConsentCategory,
+  ErrorCode,
+  InitOptions,
+  PersonaError,
+  PersonaEvents,
+  Properties,
+  WireEvent,
+} from "./types.js";
 
 export type * from "./types.js";
 
@@ -148,6 +158,24 @@ export class Persona {
     this.#call((e) => e.flush(), undefined);
   }
 
+  /**
+   * The visitor's consent. Call `grant()` / `deny()` from your consent banner; throws
+   * `option_invalid` for an unknown category.
+   */
+  readonly consent: ConsentApi = {
+    grant: (categories?: ConsentCategory | ConsentCategory[]) => this.#call((e) => e.setConsent("granted", categories), undefined),
+    deny: (categories?: ConsentCategory | ConsentCategory[]) => this.#call((e) => e.setConsent("denied", categories), undefined),
+    state: () => this.#call((e) => e.consent() as ReturnType<ConsentApi["state"]>, null),
+  };
+
+  /**
+   * Erases the visitor: every key persona wrote, queued events, the anonymous id. Nothing is
+   * stored or sent afterwards until consent is granted again.
+   */
+  forget(): void {
+    this.#call((e) => e.forget(), undefined);
+  }
+
   /** Subscribes to notifications; returns the unsubscribe function. */
   on<K extends keyof PersonaEvents>(kind: K, listener: Listener<K>): () => void {
     let set = this.#listeners.get(kind);
@@ -159,13 +187,16 @@ export class Persona {
 
   /**
    * Runs a script-tag queue command: `["track", name, props]`, `["page", props]`, `["flush"]`,
-   * or a function called with this instance. Never throws; problems are logged as warnings.
+   * `["forget"]`, `["consent", "grant" | "deny", categories?]`, or a function called with this
+   * instance. Never throws; problems are logged as warnings.
    */
   push(...commands: Command[]): number {
     for (const command of commands) {
       try {
         if (typeof command === "function") {
           command(this);
+        } else if (Array.isArray(command) && command[0] === "consent" && (command[1] === "grant" || command[1] === "deny")) {
+          this.consent[command[1]](command[2] as ConsentCategory[] | undefined);
         } else if (Array.isArray(command) && typeof command[0] === "string" && QUEUE_METHODS.has(command[0])) {
           const method = (this as unknown as Record<string, (...args: unknown[]) => unknown>)[command[0]];
           method.apply(this, command.slice(1));
@@ -222,4 +253,4 @@ export class Persona {
   }
 }
 
-const QUEUE_METHODS = new Set(["track", "page", "flush"]);
+const QUEUE_METHODS = new Set(["track", "page", "flush", "forget"]);

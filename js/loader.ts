@@ -10,7 +10,8 @@
  * is; afterwards `window.persona` is the live {@link Persona} instance, whose `push` runs commands
  * at once. `persona.wasm` is loaded from next to this script. Attributes: `data-collector`
  * (required), `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
- * `data-retry-base-ms`, `data-wasm` (another module URL). Including the tag twice starts persona
+ * `data-retry-base-ms`, `data-consent` (`pending` | `granted` | `denied`), `data-respect-gpc`,
+ * `data-wasm` (another module URL). Including the tag twice starts persona
  * once. Nothing here throws into the page: a bad attribute or a
  * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
  */
@@ -44,6 +45,8 @@ function optionsFrom(el: HTMLScriptElement | null): InitOptions {
       retryBaseMs: numberAttr(data.retryBaseMs),
     },
     pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
+    consent: data.consent as InitOptions["consent"],
+    respectGpc: data.respectGpc === undefined ? undefined : data.respectGpc !== "false",
     wasm: new URL(data.wasm || "persona.wasm", src).href,
   };
 }

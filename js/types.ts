@@ -6,6 +6,13 @@ export interface InitOptions {
   /** Record a page view at init. Default `true`. */
   pageview?: boolean;
   /**
+   * What the visitor allowed so far: one state for every category, or per category. Default
+   * `"granted"`. With `"pending"` nothing is stored or sent until {@link ConsentApi.grant}.
+   */
+  consent?: ConsentState | Partial<Record<ConsentCategory, ConsentState>>;
+  /** Treat Global Privacy Control as a denial of every category. Default `false`. */
+  respectGpc?: boolean;
+  /**
    * Largest accepted event in bytes of JSON. Default 32768, range 1024–32768. Larger events
    * are rejected with `event_too_large`.
    */
@@ -32,6 +39,22 @@ export interface CollectorOptions {
   retryBaseMs?: number;
   /** Longest retry delay, ms. Default 60000, range 1000–3600000. */
   retryMaxMs?: number;
+}
+
+/** A consent answer. */
+export type ConsentState = "pending" | "granted" | "denied";
+
+/** Consent categories: `analytics` (sending events) and `personalization` (a profile on the device). */
+export type ConsentCategory = "analytics" | "personalization";
+
+/** `persona.consent`: record the visitor's answer from your consent banner. */
+export interface ConsentApi {
+  /** Allows the categories (all when omitted): stores and sends what was waiting. */
+  grant(categories?: ConsentCategory | ConsentCategory[]): void;
+  /** Refuses the categories (all when omitted): drops what was waiting; erases persona's keys once nothing is granted. */
+  deny(categories?: ConsentCategory | ConsentCategory[]): void;
+  /** The current answer per category, or `null` when degraded. */
+  state(): Record<ConsentCategory, ConsentState> | null;
 }
 
 /** JSON-compatible values accepted in event properties. */
@@ -84,6 +107,10 @@ export interface WireEvent {
   context: {
     page: { url: string; path: string; search: string; title: string; referrer: string };
     library: { name: "persona"; version: string };
+    consent: { categoryPreferences: Record<ConsentCategory, boolean> };
+    locale?: string;
+    timezone?: string;
+    campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };
   };
 }
 

@@ -27,7 +27,7 @@ wasm-bindgen --target web --omit-default-module-path --out-dir pkg --out-name pe
 
 step "wasm-opt -Oz"
 mkdir -p dist
-wasm-opt -Oz --strip-debug --strip-producers pkg/persona_bg.wasm -o dist/persona.wasm
+wasm-opt -Oz --converge --strip-debug --strip-producers pkg/persona_bg.wasm -o dist/persona.wasm
 
 step "tsc (types)"
 tsc -p js/tsconfig.json

@@ -10,9 +10,10 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use crate::core::config::Config;
+use crate::core::consent::{Consent, State};
 use crate::core::error::Error;
 use crate::web::driver::Driver;
-use crate::web::{convert, js_error};
+use crate::web::{convert, js_error, page};
 
 /// One persona instance: tracker, outbox and delivery for this page.
 #[wasm_bindgen]
@@ -28,7 +29,10 @@ impl Persona {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Persona, JsValue> {
         let options = convert::to_value(&options).map_err(|_| js_error(Error::ConfigInvalid))?;
-        let config = Config::from_options(&options).map_err(js_error)?;
+        let mut config = Config::from_options(&options).map_err(js_error)?;
+        if config.respect_gpc && page::global_privacy_control() {
+            config.consent = Consent::all(State::Denied);
+        }
         let driver = Driver::new(config).map_err(js_error)?;
         Ok(Persona { driver })
     }
@@ -56,6 +60,38 @@ impl Persona {
     #[wasm_bindgen(js_name = anonymousId)]
     pub fn anonymous_id(&self) -> String {
         self.driver.anonymous_id()
+    }
+
+    /// The visitor's consent: `{analytics, personalization}`, each `"pending" | "granted" |
+    /// "denied"`.
+    pub fn consent(&self) -> JsValue {
+        convert::to_js(&self.driver.consent().to_value())
+    }
+
+    /// Records the visitor's answer: `state` is `"granted" | "denied" | "pending"`, `categories`
+    /// an array of category names (all when undefined). Throws `option_invalid` (option
+    /// `consent`) for an unknown state or category.
+    #[wasm_bindgen(js_name = setConsent)]
+    pub fn set_consent(&self, state: &str, categories: JsValue) -> Result<(), JsValue> {
+        let invalid = || js_error(Error::OptionInvalid("consent"));
+        let state = State::parse(state).ok_or_else(invalid)?;
+        let mut names = Vec::new();
+        if let Some(one) = categories.as_string() {
+            names.push(one);
+        } else if js_sys::Array::is_array(&categories) {
+            for item in js_sys::Array::from(&categories).iter() {
+                names.push(item.as_string().ok_or_else(invalid)?);
+            }
+        } else if !categories.is_undefined() && !categories.is_null() {
+            return Err(invalid());
+        }
+        self.driver.set_consent(state, &names).map_err(js_error)
+    }
+
+    /// Erases every key persona wrote, drops queued events, and stops storing and sending until
+    /// consent is granted again.
+    pub fn forget(&self) -> Result<(), JsValue> {
+        self.driver.forget().map_err(js_error)
     }
 
     /// Events recorded but not yet acknowledged by the collector.

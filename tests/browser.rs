@@ -105,6 +105,8 @@ fn init_rejects_bad_options_with_codes() {
         ("({ collector: { url: 42 } })", "collector_url_invalid"),
         ("({ collector: { url: '/c', batchSize: 0 } })", "option_invalid"),
         ("({ collector: { url: '/c' }, onEvent() {} })", "config_invalid"),
+        ("({ collector: { url: '/c' }, consent: 'maybe' })", "option_invalid"),
+        ("({ collector: { url: '/c' }, consent: { analytics: true } })", "option_invalid"),
     ] {
         let err = Persona::new(eval(opts)).err().unwrap_or_else(|| panic!("{opts} accepted"));
         assert_eq!(code_of(&err), code, "{opts}");

@@ -4,13 +4,16 @@
 //! {
 //!   collector: { url: "/v1/batch", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000 },
 //!   pageview: true,
-//!   maxEventBytes: 32768
+//!   maxEventBytes: 32768,
+//!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
+//!   respectGpc: false
 //! }
 //! ```
 //! Only `collector.url` is required. Unknown keys are ignored so that a page written for a newer
 //! SDK keeps working with an older one. A wrong type or an out-of-range number is
 //! [`Error::OptionInvalid`] naming the option; nothing half-configured is ever started.
 
+use crate::core::consent::Consent;
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
 
@@ -38,6 +41,11 @@ pub struct Config {
     pub retry_base_ms: u32,
     /// Upper bound of the retry delay, in ms. Default 60000, range 1000..=3600000.
     pub retry_max_ms: u32,
+    /// What the visitor allowed so far (option `consent`); see [`crate::core::consent`].
+    pub consent: Consent,
+    /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
+    /// category (option `respectGpc`). Default false.
+    pub respect_gpc: bool,
 }
 
 impl Default for Config {
@@ -51,6 +59,8 @@ impl Default for Config {
             pageview: true,
             retry_base_ms: 1000,
             retry_max_ms: 60_000,
+            consent: Consent::default(),
+            respect_gpc: false,
         }
     }
 }
@@ -79,12 +89,19 @@ impl Config {
         config.retry_base_ms = uint(c, "retryBaseMs", 100, 60_000, config.retry_base_ms)?;
         config.retry_max_ms = uint(c, "retryMaxMs", 1000, 3_600_000, config.retry_max_ms)?;
         config.max_event_bytes = uint(options, "maxEventBytes", 1024, 32768, config.max_event_bytes)?;
-        config.pageview = match options.get("pageview") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(Error::OptionInvalid("pageview")),
-        };
+        config.pageview = flag(options, "pageview", true)?;
+        config.respect_gpc = flag(options, "respectGpc", false)?;
+        config.consent = Consent::from_option(options.get("consent"))?;
         Ok(config)
+    }
+}
+
+/// Reads an optional boolean.
+fn flag(obj: &Value, key: &'static str, default: bool) -> Result<bool> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::OptionInvalid(key)),
     }
 }
 

@@ -85,9 +85,11 @@ pub fn validate_name(name: &str) -> Result<&str> {
     Ok(name)
 }
 
-/// Identity and time stamped onto an event.
+/// Identity, time and consent stamped onto an event.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp<'a> {
+    /// `context.consent` (Segment's `{categoryPreferences}`), if known.
+    pub consent: Option<&'a Value>,
     /// Fresh message id.
     pub message_id: &'a str,
     /// The visitor's anonymous id.
@@ -127,6 +129,9 @@ pub fn build(
     }
     let library = Value::object().with("name", LIBRARY_NAME).with("version", LIBRARY_VERSION);
     let mut context = Value::object().with("page", page.to_value()).with("library", library);
+    if let Some(consent) = stamp.consent {
+        context.set("consent", consent.clone());
+    }
     if let Some(campaign) = &page.campaign {
         context.set("campaign", campaign.clone());
     }
@@ -149,7 +154,7 @@ mod tests {
     use super::*;
 
     fn stamp() -> Stamp<'static> {
-        Stamp { message_id: "m-1", anonymous_id: "a-1", user_id: None, now_ms: 0 }
+        Stamp { consent: None, message_id: "m-1", anonymous_id: "a-1", user_id: None, now_ms: 0 }
     }
 
     fn page() -> PageContext {

@@ -5,6 +5,7 @@
 
 pub mod campaign;
 pub mod config;
+pub mod consent;
 pub mod ecommerce;
 pub mod error;
 pub mod event;

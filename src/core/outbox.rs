@@ -214,6 +214,12 @@ impl Outbox {
         Ok(())
     }
 
+    /// Empties the queue (forgetting any batch in flight) and yields its entries in order.
+    pub fn drain(&mut self) -> impl Iterator<Item = Entry> {
+        self.in_flight = None;
+        core::mem::take(&mut self.entries).into_iter()
+    }
+
     /// Forgets the backoff (the browser is back online: waiting longer helps no one).
     pub fn reset_backoff(&mut self) {
         self.failures = 0;

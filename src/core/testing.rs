@@ -15,6 +15,7 @@ use crate::core::value::Value;
 pub struct MemPlatform {
     store: Rc<RefCell<HashMap<String, String>>>,
     full: Rc<Cell<bool>>,
+    writes: Rc<Cell<u32>>,
     now: Rc<Cell<u64>>,
     seed: Rc<Cell<u64>>,
 }
@@ -24,6 +25,7 @@ impl Default for MemPlatform {
         MemPlatform {
             store: Rc::default(),
             full: Rc::default(),
+            writes: Rc::default(),
             now: Rc::new(Cell::new(1_795_305_600_000)),
             seed: Rc::new(Cell::new(0x9e37_79b9_7f4a_7c15)),
         }
@@ -34,6 +36,10 @@ impl MemPlatform {
     /// Raw stored value.
     pub fn stored(&self, key: &str) -> Option<String> {
         self.store.borrow().get(key).cloned()
+    }
+    /// How many `set` and `remove` calls reached the storage.
+    pub fn writes(&self) -> u32 {
+        self.writes.get()
     }
     /// Writes a raw value, bypassing the "full" switch.
     pub fn put(&self, key: &str, value: &str) {
@@ -58,6 +64,7 @@ impl Storage for MemPlatform {
         Ok(self.stored(key))
     }
     fn set(&self, key: &str, value: &str) -> Result<()> {
+        self.writes.set(self.writes.get() + 1);
         if self.full.get() {
             return Err(Error::StorageFull);
         }
@@ -65,6 +72,7 @@ impl Storage for MemPlatform {
         Ok(())
     }
     fn remove(&self, key: &str) -> Result<()> {
+        self.writes.set(self.writes.get() + 1);
         self.store.borrow_mut().remove(key);
         Ok(())
     }

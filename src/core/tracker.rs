@@ -6,6 +6,7 @@
 //! the web layer to report. Only a failing random source is fatal, because ids must be unguessable.
 
 use crate::core::config::Config;
+use crate::core::consent::{Consent, State};
 use crate::core::ecommerce;
 use crate::core::error::{Error, Result};
 use crate::core::event::{self, EventKind, PageContext, Stamp};
@@ -20,6 +21,10 @@ use crate::core::wire::segment;
 pub const KEY_ANONYMOUS_ID: &str = "persona:anonymous_id";
 /// localStorage key of the persisted outbox.
 pub const KEY_OUTBOX: &str = "persona:outbox";
+/// localStorage key of the remembered consent (written on a grant, erased on a denial).
+pub const KEY_CONSENT: &str = "persona:consent";
+/// Every key persona writes; `forget()` removes them all.
+pub const KEYS: [&str; 3] = [KEY_ANONYMOUS_ID, KEY_OUTBOX, KEY_CONSENT];
 
 /// A request ready for the transport.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,35 +44,114 @@ pub struct Tracker<P: Platform> {
     anonymous_id: String,
     outbox: Outbox,
     warnings: Vec<Error>,
+    consent: Consent,
 }
 
 impl<P: Platform> Tracker<P> {
-    /// Restores (or creates) the anonymous id and the outbox from storage.
+    /// Restores (or creates) the anonymous id and the outbox from storage, as far as consent
+    /// allows: without it nothing is read but the remembered consent, and nothing is written.
     pub fn new(platform: P, config: Config) -> Result<Tracker<P>> {
         let mut warnings = Vec::new();
-        let stored_id = read(&platform, KEY_ANONYMOUS_ID, &mut warnings).filter(|s| id::is_uuid(s));
-        let anonymous_id = match stored_id {
-            Some(existing) => existing,
-            None => {
-                let fresh = id::uuid_v4(&platform)?;
-                if let Err(e) = platform.set(KEY_ANONYMOUS_ID, &fresh) {
-                    warnings.push(e);
+        // The remembered answer is the one thing read before consent: it is needed to honour it.
+        let remembered = read(&platform, KEY_CONSENT, &mut warnings)
+            .and_then(|text| platform.decode(&text).ok())
+            .and_then(|value| Consent::from_stored(&value).ok());
+        let consent = remembered.map_or(config.consent, |r| config.consent.with_remembered(r));
+        let anonymous_id = id::uuid_v4(&platform)?;
+        let mut tracker =
+            Tracker { platform, config, anonymous_id, outbox: Outbox::default(), warnings, consent };
+        if consent.may_store() {
+            tracker.restore_id();
+        }
+        if consent.may_send() {
+            tracker.restore_outbox();
+        }
+        Ok(tracker)
+    }
+
+    /// Takes the stored anonymous id, or stores the fresh one.
+    fn restore_id(&mut self) {
+        let stored = read(&self.platform, KEY_ANONYMOUS_ID, &mut self.warnings).filter(|s| id::is_uuid(s));
+        match stored {
+            Some(existing) => self.anonymous_id = existing,
+            None => self.write(KEY_ANONYMOUS_ID, &self.anonymous_id.clone()),
+        }
+    }
+
+    /// Puts the stored outbox in front of whatever was queued in memory.
+    fn restore_outbox(&mut self) {
+        let Some(text) = read(&self.platform, KEY_OUTBOX, &mut self.warnings) else { return };
+        match self.platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
+            Ok(mut stored) => {
+                for entry in self.outbox.drain() {
+                    stored.push(entry, self.config.max_queue);
                 }
-                fresh
+                self.outbox = stored;
             }
-        };
-        let outbox = match read(&platform, KEY_OUTBOX, &mut warnings) {
-            None => Outbox::default(),
-            Some(text) => match platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
-                Ok(outbox) => outbox,
-                Err(_) => {
-                    warnings.push(Error::StorageCorrupt);
-                    let _ = platform.remove(KEY_OUTBOX);
-                    Outbox::default()
-                }
-            },
-        };
-        Ok(Tracker { platform, config, anonymous_id, outbox, warnings })
+            Err(_) => {
+                self.warnings.push(Error::StorageCorrupt);
+                let _ = self.platform.remove(KEY_OUTBOX);
+            }
+        }
+    }
+
+    /// What the visitor allowed so far.
+    pub fn consent(&self) -> Consent {
+        self.consent
+    }
+
+    /// Records the visitor's answer for `categories` (all when empty). A grant persists the id,
+    /// the pending events and the answer, and lets them be sent; a denial of analytics drops
+    /// the queued events, and once nothing is granted every key persona wrote is erased.
+    pub fn set_consent(&mut self, state: State, categories: &[String]) -> Result<()> {
+        let before = self.consent;
+        self.consent.set(state, categories)?;
+        let now = self.consent;
+        if !now.keeps_events() {
+            self.outbox = Outbox::default();
+        }
+        if before.may_send() && !now.may_send() {
+            let _ = self.platform.remove(KEY_OUTBOX);
+        }
+        if now.may_store() {
+            if !before.may_store() {
+                self.restore_id();
+            }
+            if now.may_send() && !before.may_send() {
+                self.restore_outbox();
+            }
+            let remembered = self.platform.encode(&now.to_value());
+            match remembered {
+                Ok(text) => self.write(KEY_CONSENT, &text),
+                Err(e) => self.warnings.push(e),
+            }
+            self.persist_outbox();
+        } else if before.may_store() {
+            for key in KEYS {
+                let _ = self.platform.remove(key);
+            }
+        }
+        Ok(())
+    }
+
+    /// Erases every key persona wrote, drops queued events, starts a new anonymous id (kept in
+    /// memory only) and stops storing and sending until consent is granted again.
+    pub fn forget(&mut self) -> Result<()> {
+        for key in KEYS {
+            let _ = self.platform.remove(key);
+        }
+        self.outbox = Outbox::default();
+        self.consent = Consent::all(State::Denied);
+        self.anonymous_id = id::uuid_v4(&self.platform)?;
+        Ok(())
+    }
+
+    fn write(&mut self, key: &str, value: &str) {
+        if let Err(e) = self.platform.set(key, value) {
+            if !self.warnings.contains(&e) {
+                self.warnings.push(e);
+            }
+        }
     }
 
     /// The validated configuration.
@@ -112,9 +196,18 @@ impl<P: Platform> Tracker<P> {
     ) -> Result<Value> {
         let message_id = id::uuid_v4(&self.platform)?;
         let now_ms = self.platform.now_ms();
-        let stamp =
-            Stamp { message_id: &message_id, anonymous_id: &self.anonymous_id, user_id: None, now_ms };
+        let consent = self.consent.to_context();
+        let stamp = Stamp {
+            consent: Some(&consent),
+            message_id: &message_id,
+            anonymous_id: &self.anonymous_id,
+            user_id: None,
+            now_ms,
+        };
         let wire = event::build(kind, name, properties, stamp, page)?;
+        if !self.consent.keeps_events() {
+            return Ok(wire); // analytics denied: the page gets its event, nothing is kept
+        }
         let bytes = self.platform.encode(&wire)?.len();
         if bytes > self.config.max_event_bytes as usize {
             return Err(Error::EventTooLarge);
@@ -129,11 +222,17 @@ impl<P: Platform> Tracker<P> {
 
     /// When the next request is due (ms since the epoch), if any.
     pub fn due_at(&self) -> Option<u64> {
+        if !self.consent.may_send() {
+            return None;
+        }
         self.outbox.due_at(&self.config)
     }
 
     /// The next request if `urgency` allows one now (see [`Urgency`]).
     pub fn next_request(&mut self, urgency: Urgency) -> Option<Outgoing> {
+        if !self.consent.may_send() {
+            return None;
+        }
         let now = self.platform.now_ms();
         let batch = self.outbox.take_batch(now, &self.config, urgency)?;
         let body = segment::batch(batch.events, &iso8601(now));
@@ -173,6 +272,9 @@ impl<P: Platform> Tracker<P> {
     }
 
     fn persist_outbox(&mut self) {
+        if !self.consent.may_send() {
+            return; // pending events live in memory only
+        }
         let result = if self.outbox.is_empty() {
             self.platform.remove(KEY_OUTBOX)
         } else {
@@ -198,6 +300,8 @@ fn read(platform: &impl Platform, key: &str, warnings: &mut Vec<Error>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::consent::{Consent, State};
+    use crate::core::outbox::Urgency;
     use crate::core::platform::Clock;
     use crate::core::testing::MemPlatform;
 
@@ -301,6 +405,88 @@ mod tests {
         t.settle(req.id, 400, None);
         assert_eq!(t.pending(), 0);
         assert_eq!(t.take_warnings(), [Error::BatchRejected]);
+    }
+
+    fn with_consent(consent: &str) -> Config {
+        let consent = Consent::from_option(Some(&consent.into())).unwrap();
+        Config { consent, ..config() }
+    }
+
+    fn context_consent(wire: &Value) -> Option<&Value> {
+        wire.get("context").and_then(|c| c.get("consent")).and_then(|c| c.get("categoryPreferences"))
+    }
+
+    #[test]
+    fn pending_consent_stores_and_sends_nothing_until_granted() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), with_consent("pending")).unwrap();
+        let wire = t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap();
+        assert_eq!(context_consent(&wire).and_then(|c| c.get("analytics")), Some(&Value::Bool(false)));
+        t.page(Value::Null, &page()).unwrap();
+        assert_eq!(t.pending(), 2, "kept in memory");
+        assert_eq!(t.due_at(), None);
+        assert!(t.next_request(Urgency::Unload).is_none(), "not even while unloading");
+        assert_eq!(p.writes(), 0, "no storage write at all");
+
+        t.set_consent(State::Granted, &[]).unwrap();
+        assert_eq!(p.stored(KEY_ANONYMOUS_ID).as_deref(), Some(t.anonymous_id()));
+        assert!(p.stored(KEY_OUTBOX).unwrap().contains("sku-1"), "pending events persisted");
+        assert!(p.stored(KEY_CONSENT).unwrap().contains("granted"));
+        let req = t.next_request(Urgency::Now).unwrap();
+        assert_eq!(req.message_ids.len(), 2);
+        assert!(req.body.contains("Product Viewed"));
+
+        // The next page starts "pending" (the banner has not answered yet): the grant is remembered.
+        let again = Tracker::new(p.clone(), with_consent("pending")).unwrap();
+        assert!(again.consent().may_send());
+        assert_eq!(again.anonymous_id(), t.anonymous_id());
+    }
+
+    #[test]
+    fn denied_consent_keeps_nothing() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), with_consent("denied")).unwrap();
+        let wire = t.track("x", Value::Null, &page()).unwrap();
+        assert_eq!(wire.get("event").and_then(Value::as_str), Some("x"), "the page still gets its event");
+        assert_eq!(t.pending(), 0);
+        assert!(t.next_request(Urgency::Unload).is_none());
+        assert_eq!(p.writes(), 0);
+        let pending = Tracker::new(p.clone(), with_consent("pending"));
+        assert!(!pending.unwrap().consent().may_send(), "a denial is not remembered as a grant");
+    }
+
+    #[test]
+    fn denying_after_a_grant_erases_what_was_stored() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), config()).unwrap();
+        t.track("x", Value::Null, &page()).unwrap();
+        t.set_consent(State::Granted, &[]).unwrap();
+        assert!(p.stored(KEY_OUTBOX).is_some() && p.stored(KEY_CONSENT).is_some());
+        t.set_consent(State::Denied, &["analytics".into()]).unwrap();
+        assert_eq!((t.pending(), p.stored(KEY_OUTBOX)), (0, None), "queued events dropped");
+        assert!(p.stored(KEY_ANONYMOUS_ID).is_some(), "personalization still granted");
+        t.set_consent(State::Denied, &["personalization".into()]).unwrap();
+        for key in KEYS {
+            assert_eq!(p.stored(key), None, "{key} erased");
+        }
+        assert_eq!(t.set_consent(State::Granted, &["ads".into()]), Err(Error::OptionInvalid("consent")));
+    }
+
+    #[test]
+    fn forget_erases_everything_and_stops() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), config()).unwrap();
+        let before = t.anonymous_id().to_owned();
+        t.track("x", Value::Null, &page()).unwrap();
+        t.forget().unwrap();
+        for key in KEYS {
+            assert_eq!(p.stored(key), None);
+        }
+        assert_ne!(t.anonymous_id(), before);
+        assert_eq!(t.pending(), 0);
+        t.track("y", Value::Null, &page()).unwrap();
+        assert_eq!((t.pending(), t.next_request(Urgency::Now).is_none()), (0, true));
+        assert_eq!(p.stored(KEY_ANONYMOUS_ID), None, "the new id is not stored");
     }
 
     #[test]

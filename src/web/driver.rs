@@ -22,6 +22,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::config::Config;
+use crate::core::consent::{Consent, State};
 use crate::core::error::{Error, Result};
 use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
@@ -130,6 +131,27 @@ impl Driver {
     /// The visitor's anonymous id.
     pub fn anonymous_id(&self) -> String {
         self.tracker.borrow().anonymous_id().to_owned()
+    }
+
+    /// The visitor's consent per category.
+    pub fn consent(&self) -> Consent {
+        self.tracker.borrow().consent()
+    }
+
+    /// Records a consent answer (see [`Tracker::set_consent`]) and sends what it allows.
+    pub fn set_consent(self: &Rc<Self>, state: State, categories: &[String]) -> Result<()> {
+        let result = self.tracker.borrow_mut().set_consent(state, categories);
+        self.report_warnings();
+        self.schedule();
+        result
+    }
+
+    /// Erases the visitor (see [`Tracker::forget`]).
+    pub fn forget(self: &Rc<Self>) -> Result<()> {
+        let result = self.tracker.borrow_mut().forget();
+        self.clear_timer();
+        self.report_warnings();
+        result
     }
 
     /// Events not yet acknowledged by the collector.

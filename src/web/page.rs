@@ -55,3 +55,10 @@ pub fn current(env: &Environment) -> PageContext {
         campaign: campaign(&location.search().unwrap_or_default()),
     }
 }
+
+/// True when the browser sends Global Privacy Control (`navigator.globalPrivacyControl`).
+pub fn global_privacy_control() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"globalPrivacyControl".into()).ok())
+        .is_some_and(|v| v.as_bool() == Some(true))
+}
