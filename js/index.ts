@@ -108,7 +108,10 @@ export class Persona {
       engine.setListener((kind: keyof PersonaEvents | "fault", detail: never) =>
         kind === "fault" ? persona.#fault(detail) : persona.#dispatch(kind, detail),
       );
+      const locks = webLocks();
+      if (locks) await holdTabLock(locks, engine.tabId());
       engine.start();
+      void persona.#reclaim(locks);
       return persona;
     })();
     current = starting;
@@ -222,6 +225,26 @@ export class Persona {
     }
   }
 
+  /**
+   * Takes over the outboxes of tabs that are gone: the tabs alive are those whose
+   * `persona-tab:<id>` lock is held; `persona-reclaim` keeps two tabs from doing it at once.
+   */
+  async #reclaim(locks: LockManager | undefined): Promise<void> {
+    try {
+      if (!locks) {
+        this.#call((e) => e.reclaim(undefined), undefined);
+        return;
+      }
+      await locks.request(RECLAIM_LOCK, async () => {
+        const held = (await locks.query()).held ?? [];
+        const live = held.map((l) => l.name ?? "").filter((n) => n.startsWith(TAB_LOCK)).map((n) => n.slice(TAB_LOCK.length));
+        this.#call((e) => e.reclaim(live), undefined);
+      });
+    } catch (error) {
+      warnOnce("reclaim_failed", error);
+    }
+  }
+
   /** Something failed inside the module itself: stop using it, keep the page alive. */
   #fault(error: unknown): void {
     const engine = this.#engine;
@@ -254,3 +277,32 @@ export class Persona {
 }
 
 const QUEUE_METHODS = new Set(["track", "page", "flush", "forget"]);
+
+const TAB_LOCK = "persona-tab:";
+const RECLAIM_LOCK = "persona-reclaim";
+
+function webLocks(): LockManager | undefined {
+  try {
+    return typeof navigator !== "undefined" && navigator.locks ? navigator.locks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Holds `persona-tab:<id>` for the page's life (released by the browser when the page goes), and
+ * resolves once it is held, so that no other tab can see this tab's outbox without its lock.
+ * Gives up waiting after a second: a browser that never grants it must not hold up persona.
+ */
+function holdTabLock(locks: LockManager, tab: string): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    locks
+      .request(TAB_LOCK + tab, () => {
+        clearTimeout(timer);
+        resolve();
+        return new Promise<void>(() => {});
+      })
+      .catch(() => resolve());
+  });
+}

@@ -88,6 +88,21 @@ impl Persona {
         self.driver.set_consent(state, &names).map_err(js_error)
     }
 
+    /// This tab's id: the wrapper holds the Web Lock `persona-tab:<id>` while the page lives.
+    #[wasm_bindgen(js_name = tabId)]
+    pub fn tab_id(&self) -> String {
+        self.driver.tab_id()
+    }
+
+    /// Takes over the outboxes of closed tabs. `live` is the array of tab ids whose Web Lock is
+    /// held; `undefined` where the browser has no Web Locks. Call it inside the
+    /// `persona-reclaim` lock.
+    pub fn reclaim(&self, live: JsValue) {
+        let live = js_sys::Array::is_array(&live)
+            .then(|| js_sys::Array::from(&live).iter().filter_map(|v| v.as_string()).collect());
+        self.driver.reclaim(live);
+    }
+
     /// Erases every key persona wrote, drops queued events, and stops storing and sending until
     /// consent is granted again.
     pub fn forget(&self) -> Result<(), JsValue> {

@@ -12,6 +12,7 @@ pub mod event;
 pub mod id;
 pub mod outbox;
 pub mod platform;
+pub mod tabs;
 pub mod time;
 pub mod tracker;
 pub mod value;

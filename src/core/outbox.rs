@@ -111,6 +111,11 @@ impl Outbox {
         self.entries.is_empty()
     }
 
+    /// True when an event with this `messageId` is queued.
+    pub fn contains(&self, message_id: &str) -> bool {
+        self.entries.iter().any(|e| e.message_id == message_id)
+    }
+
     /// True while a batch awaits its outcome.
     pub fn in_flight(&self) -> bool {
         self.in_flight.is_some()

@@ -17,6 +17,8 @@ pub trait Storage {
     fn set(&self, key: &str, value: &str) -> Result<()>;
     /// Removes `key`.
     fn remove(&self, key: &str) -> Result<()>;
+    /// Every key currently stored (of this origin, not only persona's).
+    fn keys(&self) -> Result<Vec<String>>;
 }
 
 /// Wall-clock time.

@@ -71,6 +71,11 @@ impl Storage for MemPlatform {
         self.put(key, value);
         Ok(())
     }
+    fn keys(&self) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = self.store.borrow().keys().cloned().collect();
+        keys.sort();
+        Ok(keys)
+    }
     fn remove(&self, key: &str) -> Result<()> {
         self.writes.set(self.writes.get() + 1);
         self.store.borrow_mut().remove(key);

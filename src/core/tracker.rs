@@ -13,18 +13,18 @@ use crate::core::event::{self, EventKind, PageContext, Stamp};
 use crate::core::id;
 use crate::core::outbox::{Delivery, Entry, Outbox, Urgency};
 use crate::core::platform::Platform;
+use crate::core::tabs;
 use crate::core::time::iso8601;
 use crate::core::value::Value;
 use crate::core::wire::segment;
 
 /// localStorage key of the visitor's anonymous id.
 pub const KEY_ANONYMOUS_ID: &str = "persona:anonymous_id";
-/// localStorage key of the persisted outbox.
-pub const KEY_OUTBOX: &str = "persona:outbox";
 /// localStorage key of the remembered consent (written on a grant, erased on a denial).
 pub const KEY_CONSENT: &str = "persona:consent";
-/// Every key persona writes; `forget()` removes them all.
-pub const KEYS: [&str; 3] = [KEY_ANONYMOUS_ID, KEY_OUTBOX, KEY_CONSENT];
+/// Prefix of every localStorage key persona writes (each tab's outbox is
+/// `persona:outbox:<tab id>`, see [`crate::core::tabs`]); `forget()` removes them all.
+pub const KEY_PREFIX: &str = "persona:";
 
 /// A request ready for the transport.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +45,11 @@ pub struct Tracker<P: Platform> {
     outbox: Outbox,
     warnings: Vec<Error>,
     consent: Consent,
+    /// This tab's id and outbox key.
+    tab: String,
+    outbox_key: String,
+    /// A reclaim asked for while sending was not allowed yet: the live tabs it was given.
+    deferred_reclaim: Option<Option<Vec<String>>>,
 }
 
 impl<P: Platform> Tracker<P> {
@@ -58,15 +63,49 @@ impl<P: Platform> Tracker<P> {
             .and_then(|value| Consent::from_stored(&value).ok());
         let consent = remembered.map_or(config.consent, |r| config.consent.with_remembered(r));
         let anonymous_id = id::uuid_v4(&platform)?;
-        let mut tracker =
-            Tracker { platform, config, anonymous_id, outbox: Outbox::default(), warnings, consent };
+        let tab = tabs::new_tab_id(&platform)?;
+        let outbox_key = tabs::outbox_key(&tab);
+        let mut tracker = Tracker {
+            platform,
+            config,
+            anonymous_id,
+            outbox: Outbox::default(),
+            warnings,
+            consent,
+            tab,
+            outbox_key,
+            deferred_reclaim: None,
+        };
         if consent.may_store() {
             tracker.restore_id();
         }
-        if consent.may_send() {
-            tracker.restore_outbox();
-        }
         Ok(tracker)
+    }
+
+    /// This tab's id (its outbox is `persona:outbox:<id>`).
+    pub fn tab_id(&self) -> &str {
+        &self.tab
+    }
+
+    /// Takes over the outboxes of tabs that are gone (all but `live`; all others when `live` is
+    /// unknown), so that a closed tab's undelivered events are sent by this one. Deferred until
+    /// sending is allowed.
+    pub fn reclaim(&mut self, live: Option<Vec<String>>) {
+        if !self.consent.may_send() {
+            self.deferred_reclaim = Some(live);
+            return;
+        }
+        let max_queue = self.config.max_queue;
+        let own = self.outbox_key.clone();
+        match tabs::reclaim(&self.platform, &own, live.as_deref(), &mut self.outbox, max_queue) {
+            Ok(done) => {
+                self.warnings.extend(tabs::warnings(&done));
+                if done.events > 0 {
+                    self.persist_outbox();
+                }
+            }
+            Err(e) => self.warnings.push(e),
+        }
     }
 
     /// Takes the stored anonymous id, or stores the fresh one.
@@ -75,23 +114,6 @@ impl<P: Platform> Tracker<P> {
         match stored {
             Some(existing) => self.anonymous_id = existing,
             None => self.write(KEY_ANONYMOUS_ID, &self.anonymous_id.clone()),
-        }
-    }
-
-    /// Puts the stored outbox in front of whatever was queued in memory.
-    fn restore_outbox(&mut self) {
-        let Some(text) = read(&self.platform, KEY_OUTBOX, &mut self.warnings) else { return };
-        match self.platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
-            Ok(mut stored) => {
-                for entry in self.outbox.drain() {
-                    stored.push(entry, self.config.max_queue);
-                }
-                self.outbox = stored;
-            }
-            Err(_) => {
-                self.warnings.push(Error::StorageCorrupt);
-                let _ = self.platform.remove(KEY_OUTBOX);
-            }
         }
     }
 
@@ -111,14 +133,16 @@ impl<P: Platform> Tracker<P> {
             self.outbox = Outbox::default();
         }
         if before.may_send() && !now.may_send() {
-            let _ = self.platform.remove(KEY_OUTBOX);
+            let _ = self.platform.remove(&self.outbox_key);
         }
         if now.may_store() {
             if !before.may_store() {
                 self.restore_id();
             }
-            if now.may_send() && !before.may_send() {
-                self.restore_outbox();
+            if now.may_send() {
+                if let Some(live) = self.deferred_reclaim.take() {
+                    self.reclaim(live);
+                }
             }
             let remembered = self.platform.encode(&now.to_value());
             match remembered {
@@ -127,9 +151,7 @@ impl<P: Platform> Tracker<P> {
             }
             self.persist_outbox();
         } else if before.may_store() {
-            for key in KEYS {
-                let _ = self.platform.remove(key);
-            }
+            self.erase();
         }
         Ok(())
     }
@@ -137,13 +159,20 @@ impl<P: Platform> Tracker<P> {
     /// Erases every key persona wrote, drops queued events, starts a new anonymous id (kept in
     /// memory only) and stops storing and sending until consent is granted again.
     pub fn forget(&mut self) -> Result<()> {
-        for key in KEYS {
-            let _ = self.platform.remove(key);
-        }
+        self.erase();
+        self.deferred_reclaim = None;
         self.outbox = Outbox::default();
         self.consent = Consent::all(State::Denied);
         self.anonymous_id = id::uuid_v4(&self.platform)?;
         Ok(())
+    }
+
+    /// Removes every key persona wrote (all tabs' outboxes included).
+    fn erase(&mut self) {
+        let keys = self.platform.keys().unwrap_or_default();
+        for key in keys.iter().filter(|k| k.starts_with(KEY_PREFIX)) {
+            let _ = self.platform.remove(key);
+        }
     }
 
     fn write(&mut self, key: &str, value: &str) {
@@ -276,11 +305,11 @@ impl<P: Platform> Tracker<P> {
             return; // pending events live in memory only
         }
         let result = if self.outbox.is_empty() {
-            self.platform.remove(KEY_OUTBOX)
+            self.platform.remove(&self.outbox_key)
         } else {
             self.platform
                 .encode(&self.outbox.to_value())
-                .and_then(|text| self.platform.set(KEY_OUTBOX, &text))
+                .and_then(|text| self.platform.set(&self.outbox_key, &text))
         };
         if let Err(e) = result {
             if !self.warnings.contains(&e) {
@@ -339,7 +368,9 @@ mod tests {
         drop(t); // the tab closes before the response arrives
 
         let mut t = Tracker::new(p.clone(), config()).unwrap();
-        assert_eq!(t.pending(), 1, "in-flight events are kept until acknowledged");
+        assert_eq!(t.pending(), 0, "a new tab starts with its own, empty outbox");
+        t.reclaim(Some(vec![])); // the closed tab holds no lock any more
+        assert_eq!(t.pending(), 1, "in-flight events are kept until acknowledged, then reclaimed");
         let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids, [mid], "same messageId on retry");
         let body = p.decode_json(&req.body);
@@ -348,7 +379,37 @@ mod tests {
         assert!(body["sentAt"].is_string());
         t.settle(req.id, 200, None);
         assert_eq!(t.pending(), 0);
-        assert_eq!(p.stored(KEY_OUTBOX), None, "acknowledged events leave storage");
+        assert_eq!(outbox_keys(&p), Vec::<String>::new(), "acknowledged events leave storage");
+    }
+
+    fn persona_keys(p: &MemPlatform) -> Vec<String> {
+        use crate::core::platform::Storage;
+        p.keys().unwrap().into_iter().filter(|k| k.starts_with(KEY_PREFIX)).collect()
+    }
+
+    fn outbox_keys(p: &MemPlatform) -> Vec<String> {
+        use crate::core::platform::Storage;
+        p.keys().unwrap().into_iter().filter(|k| k.starts_with(tabs::OUTBOX_PREFIX)).collect()
+    }
+
+    #[test]
+    fn tabs_keep_separate_outboxes_and_reclaim_only_closed_ones() {
+        let p = MemPlatform::default();
+        let mut a = Tracker::new(p.clone(), config()).unwrap();
+        let mut b = Tracker::new(p.clone(), config()).unwrap();
+        a.track("from a", Value::Null, &page()).unwrap();
+        b.track("from b", Value::Null, &page()).unwrap();
+        assert_eq!(outbox_keys(&p).len(), 2, "no tab overwrites another's queue");
+        let live = vec![a.tab_id().to_owned(), b.tab_id().to_owned()];
+        let mut c = Tracker::new(p.clone(), config()).unwrap();
+        c.reclaim(Some(live.clone()));
+        assert_eq!(c.pending(), 0, "live tabs keep their events");
+        drop(b); // tab b closes with its event undelivered
+        c.reclaim(Some(vec![a.tab_id().to_owned()]));
+        assert_eq!(c.pending(), 1);
+        let req = c.next_request(Urgency::Now).unwrap();
+        assert!(req.body.contains("from b") && !req.body.contains("from a"));
+        assert_eq!(a.pending(), 1);
     }
 
     #[test]
@@ -365,12 +426,14 @@ mod tests {
     #[test]
     fn corrupted_outbox_is_discarded_with_a_warning() {
         let p = MemPlatform::default();
-        p.put(KEY_OUTBOX, "{not json");
+        p.put("persona:outbox:gone", "{not json");
         let mut t = Tracker::new(p.clone(), config()).unwrap();
+        t.reclaim(None);
         assert_eq!(t.take_warnings(), [Error::StorageCorrupt]);
-        assert_eq!(p.stored(KEY_OUTBOX), None);
-        p.put(KEY_OUTBOX, r#"{"v":1,"entries":[{"e":"wrong"}]}"#);
+        assert_eq!(outbox_keys(&p), Vec::<String>::new());
+        p.put("persona:outbox", r#"{"v":1,"entries":[{"e":"wrong"}]}"#);
         let mut t2 = Tracker::new(p, config()).unwrap();
+        t2.reclaim(Some(vec![]));
         assert_eq!(t2.take_warnings(), [Error::StorageCorrupt]);
         assert_eq!(t.pending() + t2.pending(), 0);
     }
@@ -430,7 +493,10 @@ mod tests {
 
         t.set_consent(State::Granted, &[]).unwrap();
         assert_eq!(p.stored(KEY_ANONYMOUS_ID).as_deref(), Some(t.anonymous_id()));
-        assert!(p.stored(KEY_OUTBOX).unwrap().contains("sku-1"), "pending events persisted");
+        assert!(
+            p.stored(&tabs::outbox_key(t.tab_id())).unwrap().contains("sku-1"),
+            "pending events persisted"
+        );
         assert!(p.stored(KEY_CONSENT).unwrap().contains("granted"));
         let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids.len(), 2);
@@ -461,14 +527,12 @@ mod tests {
         let mut t = Tracker::new(p.clone(), config()).unwrap();
         t.track("x", Value::Null, &page()).unwrap();
         t.set_consent(State::Granted, &[]).unwrap();
-        assert!(p.stored(KEY_OUTBOX).is_some() && p.stored(KEY_CONSENT).is_some());
+        assert!(outbox_keys(&p).len() == 1 && p.stored(KEY_CONSENT).is_some());
         t.set_consent(State::Denied, &["analytics".into()]).unwrap();
-        assert_eq!((t.pending(), p.stored(KEY_OUTBOX)), (0, None), "queued events dropped");
+        assert_eq!((t.pending(), outbox_keys(&p).len()), (0, 0), "queued events dropped");
         assert!(p.stored(KEY_ANONYMOUS_ID).is_some(), "personalization still granted");
         t.set_consent(State::Denied, &["personalization".into()]).unwrap();
-        for key in KEYS {
-            assert_eq!(p.stored(key), None, "{key} erased");
-        }
+        assert_eq!(persona_keys(&p), Vec::<String>::new(), "every key erased");
         assert_eq!(t.set_consent(State::Granted, &["ads".into()]), Err(Error::OptionInvalid("consent")));
     }
 
@@ -479,9 +543,7 @@ mod tests {
         let before = t.anonymous_id().to_owned();
         t.track("x", Value::Null, &page()).unwrap();
         t.forget().unwrap();
-        for key in KEYS {
-            assert_eq!(p.stored(key), None);
-        }
+        assert_eq!(persona_keys(&p), Vec::<String>::new());
         assert_ne!(t.anonymous_id(), before);
         assert_eq!(t.pending(), 0);
         t.track("y", Value::Null, &page()).unwrap();

@@ -146,6 +146,18 @@ impl Driver {
         result
     }
 
+    /// This tab's id.
+    pub fn tab_id(&self) -> String {
+        self.tracker.borrow().tab_id().to_owned()
+    }
+
+    /// Takes over closed tabs' outboxes (see [`Tracker::reclaim`]) and sends what it found.
+    pub fn reclaim(self: &Rc<Self>, live: Option<Vec<String>>) {
+        self.tracker.borrow_mut().reclaim(live);
+        self.report_warnings();
+        self.schedule();
+    }
+
     /// Erases the visitor (see [`Tracker::forget`]).
     pub fn forget(self: &Rc<Self>) -> Result<()> {
         let result = self.tracker.borrow_mut().forget();

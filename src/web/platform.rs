@@ -51,6 +51,12 @@ impl Storage for WebPlatform {
         })
     }
 
+    fn keys(&self) -> Result<Vec<String>> {
+        let Some(s) = &self.storage else { return Ok(Vec::new()) };
+        let length = s.length().map_err(|_| Error::StorageUnavailable)?;
+        Ok((0..length).filter_map(|i| s.key(i).ok().flatten()).collect())
+    }
+
     fn remove(&self, key: &str) -> Result<()> {
         match &self.storage {
             Some(s) => s.remove_item(key).map_err(|_| Error::StorageUnavailable),

@@ -1,0 +1,181 @@
+//! Several tabs, one visitor: each tab keeps its own outbox in localStorage
+//! (`persona:outbox:<tab id>`), so tabs never overwrite each other's queues, and a tab that goes
+//! away with events undelivered leaves them for the next tab to **reclaim**.
+//!
+//! Which tabs are alive is the browser's knowledge, not ours: the web layer holds a Web Lock named
+//! `persona-tab:<tab id>` for each tab's lifetime and passes the ids of the locks currently held
+//! ([`reclaim`]'s `live`), taking a second lock (`persona-reclaim`) around the whole operation so
+//! two tabs never reclaim the same outbox. A reclaimed outbox is merged (by `messageId`) and its
+//! key removed in the same synchronous step, so its events are sent by exactly one tab.
+//!
+//! Without Web Locks (browsers before 2022) `live` is unknown and every other outbox is taken: two
+//! tabs open at once may then both send an event, which collectors drop by `messageId`.
+//! The single key `persona:outbox` of persona 0.1.0 is always reclaimed.
+
+use crate::core::error::{Error, Result};
+use crate::core::id;
+use crate::core::outbox::Outbox;
+use crate::core::platform::{Codec, Entropy, Storage};
+
+/// Prefix of every outbox key; the exact key is the pre-tab format.
+pub const OUTBOX_PREFIX: &str = "persona:outbox";
+
+/// A new random tab id: 16 hex characters.
+pub fn new_tab_id(entropy: &impl Entropy) -> Result<String> {
+    let uuid = id::uuid_v4(entropy)?;
+    Ok(uuid.chars().filter(|c| *c != '-').take(16).collect())
+}
+
+/// The outbox key of tab `tab`.
+pub fn outbox_key(tab: &str) -> String {
+    let mut key = String::with_capacity(OUTBOX_PREFIX.len() + 1 + tab.len());
+    key.push_str(OUTBOX_PREFIX);
+    key.push(':');
+    key.push_str(tab);
+    key
+}
+
+/// The tab an outbox key belongs to: `Some("")` for the pre-tab key, `None` for other keys.
+fn tab_of(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix(OUTBOX_PREFIX)?;
+    if rest.is_empty() {
+        return Some("");
+    }
+    rest.strip_prefix(':')
+}
+
+/// What [`reclaim`] did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Reclaimed {
+    /// Events moved into this tab's outbox.
+    pub events: usize,
+    /// Events dropped because the outbox was at its cap.
+    pub dropped: usize,
+    /// Unreadable outboxes that were discarded.
+    pub corrupt: usize,
+}
+
+/// Moves the events of every orphaned outbox (not `own_key`, not a tab in `live`) into `outbox`,
+/// skipping events it already holds, and removes the orphans' keys.
+pub fn reclaim<P: Storage + Codec>(
+    platform: &P,
+    own_key: &str,
+    live: Option<&[String]>,
+    outbox: &mut Outbox,
+    max_queue: u32,
+) -> Result<Reclaimed> {
+    let mut done = Reclaimed::default();
+    for key in platform.keys()? {
+        let Some(tab) = tab_of(&key) else { continue };
+        let alive = live.is_some_and(|live| live.iter().any(|t| t == tab));
+        if key == own_key || (alive && !tab.is_empty()) {
+            continue;
+        }
+        let text = platform.get(&key)?;
+        platform.remove(&key)?;
+        let Some(text) = text else { continue };
+        match platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
+            Ok(mut orphan) => {
+                for entry in orphan.drain() {
+                    if !outbox.contains(&entry.message_id) {
+                        done.events += 1;
+                        done.dropped += outbox.push(entry, max_queue);
+                    }
+                }
+            }
+            Err(_) => done.corrupt += 1,
+        }
+    }
+    Ok(done)
+}
+
+/// The warnings a reclaim reports.
+pub fn warnings(done: &Reclaimed) -> impl Iterator<Item = Error> {
+    let corrupt = (done.corrupt > 0).then_some(Error::StorageCorrupt);
+    let overflow = (done.dropped > 0).then_some(Error::OutboxOverflow);
+    corrupt.into_iter().chain(overflow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::outbox::Entry;
+    use crate::core::testing::MemPlatform;
+    use crate::core::value::Value;
+
+    fn stored_outbox(p: &MemPlatform, key: &str, ids: &[&str]) {
+        let mut o = Outbox::default();
+        for id in ids {
+            o.push(
+                Entry {
+                    event: Value::object().with("messageId", *id),
+                    message_id: (*id).into(),
+                    bytes: 10,
+                    queued_at: 0,
+                },
+                100,
+            );
+        }
+        p.put(key, &p.encode(&o.to_value()).unwrap());
+    }
+
+    fn ids(o: &mut Outbox) -> Vec<String> {
+        o.drain().map(|e| e.message_id).collect()
+    }
+
+    #[test]
+    fn keys_and_tabs() {
+        assert_eq!(outbox_key("ab12"), "persona:outbox:ab12");
+        assert_eq!(tab_of("persona:outbox:ab12"), Some("ab12"));
+        assert_eq!(tab_of("persona:outbox"), Some(""));
+        assert_eq!(tab_of("persona:outboxes"), None);
+        assert_eq!(tab_of("persona:anonymous_id"), None);
+        let p = MemPlatform::default();
+        let a = new_tab_id(&p).unwrap();
+        assert_eq!(a.len(), 16);
+        assert_ne!(a, new_tab_id(&p).unwrap());
+    }
+
+    #[test]
+    fn takes_orphans_leaves_live_tabs_and_itself() {
+        let p = MemPlatform::default();
+        stored_outbox(&p, "persona:outbox:own", &["o1"]);
+        stored_outbox(&p, "persona:outbox:live", &["l1"]);
+        stored_outbox(&p, "persona:outbox:dead", &["d1", "d2"]);
+        stored_outbox(&p, "persona:outbox", &["legacy", "d1"]);
+        p.put("persona:outbox:broken", "{nope");
+        p.put("shop:outbox", "not ours");
+        let mut mine = Outbox::default();
+        let live = ["live".to_owned(), "own".to_owned()];
+        let done = reclaim(&p, "persona:outbox:own", Some(&live), &mut mine, 100).unwrap();
+        assert_eq!(done, Reclaimed { events: 3, dropped: 0, corrupt: 1 });
+        let mut got = ids(&mut mine);
+        got.sort();
+        assert_eq!(got, ["d1", "d2", "legacy"], "each event once");
+        assert!(p.stored("persona:outbox:dead").is_none() && p.stored("persona:outbox").is_none());
+        assert!(p.stored("persona:outbox:broken").is_none(), "corrupt orphans are discarded");
+        assert!(p.stored("persona:outbox:live").is_some() && p.stored("persona:outbox:own").is_some());
+        assert!(p.stored("shop:outbox").is_some());
+        assert_eq!(warnings(&done).collect::<Vec<_>>(), [Error::StorageCorrupt]);
+    }
+
+    #[test]
+    fn without_web_locks_every_other_outbox_is_taken() {
+        let p = MemPlatform::default();
+        stored_outbox(&p, "persona:outbox:other", &["x"]);
+        let mut mine = Outbox::default();
+        let done = reclaim(&p, "persona:outbox:own", None, &mut mine, 100).unwrap();
+        assert_eq!(done.events, 1);
+    }
+
+    #[test]
+    fn the_cap_applies_and_is_reported() {
+        let p = MemPlatform::default();
+        stored_outbox(&p, "persona:outbox:dead", &["1", "2", "3", "4", "5"]);
+        let mut mine = Outbox::default();
+        let done = reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 3).unwrap();
+        assert_eq!((done.events, done.dropped), (5, 2));
+        assert_eq!(ids(&mut mine), ["3", "4", "5"], "oldest dropped first");
+        assert_eq!(warnings(&done).collect::<Vec<_>>(), [Error::OutboxOverflow]);
+    }
+}
