@@ -111,6 +111,7 @@ export class Persona {
       const locks = webLocks();
       if (locks) await holdTabLock(locks, engine.tabId());
       engine.start();
+      persona.#watchNavigation();
       void persona.#reclaim(locks);
       return persona;
     })();
@@ -242,6 +243,34 @@ export class Persona {
       });
     } catch (error) {
       warnOnce("reclaim_failed", error);
+    }
+  }
+
+  /**
+   * Single-page apps and the back/forward cache change the page without a load: tell the engine
+   * (it decides whether that is a page view). `pushState`/`replaceState` are wrapped, never
+   * replaced: the original always runs, whatever persona does.
+   */
+  #watchNavigation(): void {
+    const notify = (restored: boolean) => {
+      // A tick later: routers usually update the title right after changing the URL.
+      setTimeout(() => this.#call((e) => e.navigated(restored), undefined), 0);
+    };
+    try {
+      for (const method of ["pushState", "replaceState"] as const) {
+        const original = history[method];
+        history[method] = function (this: History, ...args: Parameters<History["pushState"]>) {
+          const result = original.apply(this, args);
+          notify(false);
+          return result;
+        };
+      }
+      addEventListener("popstate", () => notify(false));
+      addEventListener("pageshow", (e) => {
+        if ((e as PageTransitionEvent).persisted) notify(true);
+      });
+    } catch (error) {
+      warnOnce("navigation_unwatched", error);
     }
   }
 

@@ -11,6 +11,7 @@
  * at once. `persona.wasm` is loaded from next to this script. Attributes: `data-collector`
  * (required), `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
  * `data-retry-base-ms`, `data-consent` (`pending` | `granted` | `denied`), `data-respect-gpc`,
+ * `data-autotrack="false"`,
  * `data-wasm` (another module URL). Including the tag twice starts persona
  * once. Nothing here throws into the page: a bad attribute or a
  * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
@@ -46,6 +47,7 @@ function optionsFrom(el: HTMLScriptElement | null): InitOptions {
     },
     pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
     consent: data.consent as InitOptions["consent"],
+    autotrack: data.autotrack === "false" ? false : undefined,
     respectGpc: data.respectGpc === undefined ? undefined : data.respectGpc !== "false",
     wasm: new URL(data.wasm || "persona.wasm", src).href,
   };

@@ -6,6 +6,12 @@ export interface InitOptions {
   /** Record a page view at init. Default `true`. */
   pageview?: boolean;
   /**
+   * Automatic tracking; `false` switches it all off. `pageviews` (default `true`): a page view on
+   * single-page-app navigation (`pushState`, `replaceState`, `popstate`, when the URL without its
+   * fragment changes) and on back/forward-cache restores.
+   */
+  autotrack?: boolean | { pageviews?: boolean };
+  /**
    * What the visitor allowed so far: one state for every category, or per category. Default
    * `"granted"`. With `"pending"` nothing is stored or sent until {@link ConsentApi.grant}.
    */

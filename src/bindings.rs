@@ -62,6 +62,13 @@ impl Persona {
         self.driver.anonymous_id()
     }
 
+    /// The page changed without a load: `restored` for a back/forward-cache restore, otherwise a
+    /// single-page-app navigation (`pushState`, `replaceState`, `popstate`). Records a page view
+    /// when it is one (see `autotrack.pageviews`).
+    pub fn navigated(&self, restored: bool) {
+        self.driver.navigated(restored);
+    }
+
     /// The visitor's consent: `{analytics, personalization}`, each `"pending" | "granted" |
     /// "denied"`.
     pub fn consent(&self) -> JsValue {

@@ -5,6 +5,7 @@
 //!   collector: { url: "/v1/batch", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000 },
 //!   pageview: true,
 //!   maxEventBytes: 32768,
+//!   autotrack: { pageviews: true },  // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
 //!   respectGpc: false
 //! }
@@ -41,6 +42,11 @@ pub struct Config {
     pub retry_base_ms: u32,
     /// Upper bound of the retry delay, in ms. Default 60000, range 1000..=3600000.
     pub retry_max_ms: u32,
+    /// Record a page view on single-page-app navigation (`history.pushState`, `replaceState`,
+    /// `popstate`, when the URL without its fragment changes) and when the page is restored from
+    /// the back/forward cache. Option `autotrack.pageviews`, default true (`autotrack: false`
+    /// switches every kind of autotracking off).
+    pub autotrack_pageviews: bool,
     /// What the visitor allowed so far (option `consent`); see [`crate::core::consent`].
     pub consent: Consent,
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
@@ -61,6 +67,7 @@ impl Default for Config {
             retry_max_ms: 60_000,
             consent: Consent::default(),
             respect_gpc: false,
+            autotrack_pageviews: true,
         }
     }
 }
@@ -92,6 +99,12 @@ impl Config {
         config.pageview = flag(options, "pageview", true)?;
         config.respect_gpc = flag(options, "respectGpc", false)?;
         config.consent = Consent::from_option(options.get("consent"))?;
+        config.autotrack_pageviews = match options.get("autotrack") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(all)) => *all,
+            Some(kinds @ Value::Object(_)) => flag(kinds, "pageviews", true)?,
+            Some(_) => return Err(Error::OptionInvalid("autotrack")),
+        };
         Ok(config)
     }
 }
@@ -217,6 +230,13 @@ mod tests {
         for bad in [Value::Number(0.0), Value::Number(101.0), Value::Number(2.5), "5".into()] {
             assert_eq!(Config::from_options(&with("batchSize", bad)), Err(Error::OptionInvalid("batchSize")));
         }
+        let off = opts("/c".into()).with("autotrack", false);
+        assert!(!Config::from_options(&off).unwrap().autotrack_pageviews);
+        let kinds = opts("/c".into()).with("autotrack", Value::object().with("pageviews", false));
+        assert!(!Config::from_options(&kinds).unwrap().autotrack_pageviews);
+        assert!(Config::from_options(&opts("/c".into())).unwrap().autotrack_pageviews);
+        let bad = opts("/c".into()).with("autotrack", "yes");
+        assert_eq!(Config::from_options(&bad), Err(Error::OptionInvalid("autotrack")));
         let bad_pageview = opts("/c".into()).with("pageview", "no");
         assert_eq!(Config::from_options(&bad_pageview), Err(Error::OptionInvalid("pageview")));
     }

@@ -74,6 +74,17 @@ impl PageContext {
     }
 }
 
+/// True when two URLs name the same document: equal once their `#fragment` is dropped. A
+/// single-page app that only changes the fragment has not navigated.
+pub fn same_document(a: &str, b: &str) -> bool {
+    let document = |url: &'_ str| {
+        let bytes = url.as_bytes();
+        let end = bytes.iter().position(|c| *c == b'#').unwrap_or(bytes.len());
+        bytes.get(..end).unwrap_or(bytes).to_vec()
+    };
+    document(a) == document(b)
+}
+
 /// Checks an event name: non-blank, at most [`MAX_NAME_LEN`] characters, no control characters.
 pub fn validate_name(name: &str) -> Result<&str> {
     let blank = name.chars().all(char::is_whitespace);
@@ -167,6 +178,14 @@ mod tests {
             campaign: Some(Value::object().with("source", "news")),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn same_document_ignores_the_fragment() {
+        assert!(same_document("https://s/p?a=1", "https://s/p?a=1#top"));
+        assert!(same_document("https://s/p#x", "https://s/p#y"));
+        assert!(!same_document("https://s/p?a=1", "https://s/p?a=2"));
+        assert!(!same_document("https://s/p", "https://s/q"));
     }
 
     #[test]

@@ -24,6 +24,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::core::config::Config;
 use crate::core::consent::{Consent, State};
 use crate::core::error::{Error, Result};
+use crate::core::event;
 use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
@@ -46,6 +47,8 @@ pub struct Driver {
     tracker: RefCell<Tracker<WebPlatform>>,
     /// Language and time zone, read once.
     env: page::Environment,
+    /// The URL of the last page view, to tell a real single-page-app navigation from noise.
+    last_page_url: RefCell<String>,
     listener: RefCell<Option<Function>>,
     /// Requests on the wire. Normally at most one; a flush while the page unloads may add a
     /// second that takes over the first one's events.
@@ -69,6 +72,7 @@ impl Driver {
         Ok(Rc::new(Driver {
             tracker: RefCell::new(tracker),
             env: page::Environment::read(),
+            last_page_url: RefCell::new(String::new()),
             listener: RefCell::new(None),
             requests: Cell::new(0),
             stopped: Cell::new(false),
@@ -121,7 +125,11 @@ impl Driver {
                 None => tracker.page(properties, &page),
             }
         };
-        let wire = convert::to_js(&result?);
+        let wire = result?;
+        if name.is_none() {
+            *self.last_page_url.borrow_mut() = page.url;
+        }
+        let wire = convert::to_js(&wire);
         self.notify("event", &wire);
         self.report_warnings();
         self.schedule();
@@ -131,6 +139,19 @@ impl Driver {
     /// The visitor's anonymous id.
     pub fn anonymous_id(&self) -> String {
         self.tracker.borrow().anonymous_id().to_owned()
+    }
+
+    /// The page changed without a load: a single-page-app navigation (`restored == false`,
+    /// tracked when the URL without its fragment changed) or a back/forward-cache restore
+    /// (always tracked). Only with `autotrack.pageviews`.
+    pub fn navigated(self: &Rc<Self>, restored: bool) {
+        if self.stopped.get() || !self.tracker.borrow().config().autotrack_pageviews {
+            return;
+        }
+        let url = page::current(&self.env).url;
+        if restored || !event::same_document(&self.last_page_url.borrow(), &url) {
+            let _ = self.record(None, Value::Null);
+        }
     }
 
     /// The visitor's consent per category.

@@ -32,6 +32,15 @@ describe("script tag", () => {
     writeFileSync(join(www, "bad-number.html"), page('data-collector="/v1/batch" data-batch-size="lots"'));
     writeFileSync(join(www, "slow-retry.html"), page('data-collector="/v1/batch" data-flush-interval-ms="0" data-retry-base-ms="30000"'));
     writeFileSync(join(www, "blank.html"), "<!doctype html><title>No persona here</title><p>blank</p>");
+    // A single-page app: the URL changes without page loads.
+    writeFileSync(
+      join(www, "spa.html"),
+      `<!doctype html><title>SPA</title><script>window.persona = window.persona || [];</script>
+<script async src="/dist/persona.js" data-collector="/v1/batch" data-flush-interval-ms="0"></script>
+<button id="go" onclick="history.pushState({}, '', '/spa/products?c=consoles'); document.title = 'Products'">go</button>
+<button id="hash" onclick="history.replaceState({}, '', location.pathname + location.search + '#reviews')">hash</button>`,
+    );
+
     // The tag twice (a theme and an app both add it).
     writeFileSync(
       join(www, "twice.html"),
@@ -152,6 +161,29 @@ describe("script tag", () => {
       assert.equal(e.context.locale, locale);
       assert.equal(e.context.timezone, timezone);
     }
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("single-page-app navigation and back/forward restores are page views; fragment changes are not", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/spa.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    const pages = async () => (await collector.events({ anonymousId, type: "page" })).map((e) => e.properties.path + e.properties.search);
+    await waitFor(async () => (await pages()).length === 1, { what: "the first page view" });
+
+    await tab.click("#go"); // pushState
+    await waitFor(async () => (await pages()).length === 2, { what: "a page view for pushState" });
+    await tab.click("#hash"); // replaceState to the same document + #fragment: not a page view
+    await tab.goBack(); // popstate back to /spa.html
+    await waitFor(async () => (await pages()).length === 3, { what: "a page view for popstate" });
+    await tab.evaluate(() => window.dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true })));
+    await waitFor(async () => (await pages()).length === 4, { what: "a page view for a bfcache restore" });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(await pages(), ["/spa.html", "/spa/products?c=consoles", "/spa.html", "/spa.html"]);
+    const second = (await collector.events({ anonymousId, type: "page" }))[1];
+    assert.equal(second.properties.title, "Products", "the title the router set");
     assert.deepEqual(errors, []);
     await context.close();
   });
