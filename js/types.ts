@@ -41,6 +41,8 @@ export interface CollectorOptions {
   flushIntervalMs?: number;
   /** Most events kept while the collector is unreachable (oldest dropped first). Default 1000, range 10–10000. */
   maxQueue?: number;
+  /** Most bytes of queued events kept (oldest dropped first). Default 524288, range 32768–4194304. */
+  maxQueueBytes?: number;
   /** First retry delay after a failure, ms; doubles per attempt with jitter. Default 1000, range 100–60000. */
   retryBaseMs?: number;
   /** Longest retry delay, ms. Default 60000, range 1000–3600000. */

@@ -20,7 +20,7 @@ use tower_http::services::ServeDir;
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
-use crate::ingest::{parse_batch, MAX_BODY_BYTES};
+use crate::ingest::{parse_batch_with_drops, MAX_BODY_BYTES};
 use crate::store::{EventFilter, Store};
 
 /// Default `limit` of `GET /v1/events`.
@@ -85,8 +85,8 @@ async fn batch(
         }
     })?;
     let (received, outcome) = blocking(move || {
-        let events = parse_batch(&body)?;
-        let outcome = store.insert_batch(&events, now_ms()).map_err(ApiError::storage)?;
+        let (events, dropped) = parse_batch_with_drops(&body)?;
+        let outcome = store.insert_batch_reporting(&events, dropped, now_ms()).map_err(ApiError::storage)?;
         Ok((events.len(), outcome))
     })
     .await?;
@@ -158,8 +158,12 @@ async fn events(
 
 /// `GET /health`: liveness plus the number of stored events.
 async fn health(State(store): State<Arc<Store>>) -> Result<Json<Value>, ApiError> {
-    let count = blocking(move || store.count().map_err(ApiError::storage)).await?;
-    Ok(Json(json!({ "ok": true, "events": count })))
+    let (count, dropped) = blocking(move || {
+        let count = store.count().map_err(ApiError::storage)?;
+        Ok((count, store.dropped_total().map_err(ApiError::storage)?))
+    })
+    .await?;
+    Ok(Json(json!({ "ok": true, "events": count, "dropped": dropped })))
 }
 
 /// JSON 404 for paths that are neither routes nor files.

@@ -50,7 +50,15 @@ pub struct ValidEvent {
 }
 
 /// Parses and validates a batch body. Accepts any bytes: the content type is not looked at.
+#[cfg(test)]
 pub fn parse_batch(body: &[u8]) -> Result<Vec<ValidEvent>, ApiError> {
+    parse_batch_with_drops(body).map(|(events, _)| events)
+}
+
+/// [`parse_batch`], plus the batch's `dropped` report: how many events the sender's queue caps
+/// dropped since its last delivered batch (persona's addition to the Segment format; 0 when
+/// absent). A `dropped` that is not a whole number ≥ 0 is `invalid_batch`.
+pub fn parse_batch_with_drops(body: &[u8]) -> Result<(Vec<ValidEvent>, u64), ApiError> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("body is not valid JSON: {e}")))?;
     let invalid_batch = |message: &str| ApiError::new(ErrorCode::InvalidBatch, message);
@@ -61,6 +69,11 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<ValidEvent>, ApiError> {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(invalid_batch("sentAt must be a string")),
+    };
+    let dropped = match top.get("dropped") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or(0),
+        Some(_) => return Err(invalid_batch("dropped must be a whole number of at least 0")),
     };
     if let Some(key) = top.get("writeKey") {
         if !key.is_null() && !key.is_string() {
@@ -81,7 +94,12 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<ValidEvent>, ApiError> {
             format!("batch holds {} events; at most {MAX_BATCH_EVENTS} are accepted", events.len()),
         ));
     }
-    events.iter().enumerate().map(|(i, event)| validate_event(i, event, batch_sent_at.as_deref())).collect()
+    let events = events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| validate_event(i, event, batch_sent_at.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((events, dropped))
 }
 
 /// Validates `batch[index]`; `batch_sent_at` fills in `sentAt` when the event has none.

@@ -15,7 +15,8 @@ use crate::ingest::ValidEvent;
 
 /// Schema migrations, in order. Migration `i` takes the database from `user_version` `i` to `i + 1`.
 /// Append new ones; never edit a released one.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         message_id TEXT NOT NULL UNIQUE,
@@ -35,7 +36,15 @@ const MIGRATIONS: &[&str] = &["
     CREATE INDEX events_user_id ON events(user_id);
     CREATE INDEX events_event ON events(event);
     CREATE INDEX events_received_at ON events(received_at);
-"];
+",
+    "
+    CREATE TABLE drop_reports (
+        message_id TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+",
+];
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -134,9 +143,28 @@ impl Store {
     }
 
     /// Stores a batch in one transaction; events whose `messageId` exists are skipped.
+    #[cfg(test)]
     pub fn insert_batch(&self, events: &[ValidEvent], received_at: i64) -> Result<InsertOutcome, StoreError> {
+        self.insert_batch_reporting(events, 0, received_at)
+    }
+
+    /// [`Store::insert_batch`] plus the batch's drop report, in the same transaction. The report is
+    /// keyed by the batch's first `messageId`, so a retried batch reports its drops once.
+    pub fn insert_batch_reporting(
+        &self,
+        events: &[ValidEvent],
+        dropped: u64,
+        received_at: i64,
+    ) -> Result<InsertOutcome, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
+        if let (Some(first), true) = (events.first(), dropped > 0) {
+            tx.execute(
+                "INSERT INTO drop_reports (message_id, count, received_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(message_id) DO NOTHING",
+                params![first.message_id, dropped as i64, received_at],
+            )?;
+        }
         let mut stored = 0;
         {
             let mut insert = tx.prepare_cached(
@@ -164,6 +192,11 @@ impl Store {
         }
         tx.commit()?;
         Ok(InsertOutcome { stored, duplicates: events.len() - stored })
+    }
+
+    /// Events the senders reported as dropped by their queue caps, in all.
+    pub fn dropped_total(&self) -> Result<i64, StoreError> {
+        self.conn().query_row("SELECT COALESCE(SUM(count), 0) FROM drop_reports", [], |r| r.get(0))
     }
 
     /// Number of stored events.

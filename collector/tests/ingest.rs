@@ -211,3 +211,23 @@ fn any_content_type_is_accepted() {
     }
     assert_eq!(health_count(&collector), 3);
 }
+
+#[test]
+fn drop_reports_are_counted_once_per_batch() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let batch = json!({"dropped": 3, "batch": [track("d-1", "anon-d"), track("d-2", "anon-d")]});
+    assert_eq!(collector.post_batch(&batch).0, 200);
+    assert_eq!(collector.post_batch(&batch).0, 200, "a retried batch");
+    let later = json!({"dropped": 2, "batch": [track("d-3", "anon-d")]});
+    assert_eq!(collector.post_batch(&later).0, 200);
+    let (_, health) = collector.get_json("/health");
+    assert_eq!((health["events"].as_u64(), health["dropped"].as_u64()), (Some(3), Some(5)));
+
+    for bad in [json!(-1), json!(1.5), json!("3")] {
+        let (status, body) =
+            collector.post_batch(&json!({"dropped": bad, "batch": [track("d-9", "anon-d")]}));
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_batch")), "{bad}");
+    }
+    assert_eq!(health_count(&collector), 3, "a rejected batch stores nothing");
+}

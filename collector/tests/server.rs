@@ -122,7 +122,7 @@ fn restart_on_same_db_keeps_data() {
     assert!(status.success(), "graceful shutdown exits 0, got {status:?}");
 
     let second = Collector::start(&dir, &[]);
-    assert_eq!(second.get_json("/health").1, json!({"ok": true, "events": 2}));
+    assert_eq!(second.get_json("/health").1, json!({"ok": true, "events": 2, "dropped": 0}));
     let (_, body) = second.get_json("/v1/events?event=Order%20Completed");
     assert_eq!(body["events"][0]["properties"], json!({"total": 42}));
     assert_eq!(second.post_batch(&batch).1, json!({"ok": true, "received": 2, "stored": 0, "duplicates": 2}));

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! {
-//!   collector: { url: "/v1/batch", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000 },
+//!   collector: { url: "/v1/batch", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000,
+//!                maxQueueBytes: 524288 },
 //!   pageview: true,
 //!   maxEventBytes: 32768,
 //!   autotrack: { pageviews: true },  // or false
@@ -32,6 +33,10 @@ pub struct Config {
     /// Most events kept in the outbox; beyond it the oldest are dropped and reported. Default 1000,
     /// range 10..=10000. Bounds localStorage use while the collector is unreachable.
     pub max_queue: u32,
+    /// Most bytes (encoded JSON) the outbox keeps; beyond it the oldest events are dropped and
+    /// reported. Default 524288 (512 KiB), range 32768..=4194304. Keeps persona's share of the
+    /// origin's ~5 MB localStorage small while the collector is unreachable.
+    pub max_queue_bytes: u32,
     /// Largest accepted event, as encoded JSON bytes. Default 32768, range 1024..=32768. Keeps one
     /// event well inside the 64 KiB budget of keep-alive requests sent while the page unloads.
     pub max_event_bytes: u32,
@@ -62,6 +67,7 @@ impl Default for Config {
             flush_interval_ms: 1000,
             max_queue: 1000,
             max_event_bytes: 32768,
+            max_queue_bytes: 512 * 1024,
             pageview: true,
             retry_base_ms: 1000,
             retry_max_ms: 60_000,
@@ -93,6 +99,8 @@ impl Config {
         config.batch_size = uint(c, "batchSize", 1, 100, config.batch_size)?;
         config.flush_interval_ms = uint(c, "flushIntervalMs", 0, 60_000, config.flush_interval_ms)?;
         config.max_queue = uint(c, "maxQueue", 10, 10_000, config.max_queue)?;
+        config.max_queue_bytes =
+            uint(c, "maxQueueBytes", 32 * 1024, 4 * 1024 * 1024, config.max_queue_bytes)?;
         config.retry_base_ms = uint(c, "retryBaseMs", 100, 60_000, config.retry_base_ms)?;
         config.retry_max_ms = uint(c, "retryMaxMs", 1000, 3_600_000, config.retry_max_ms)?;
         config.max_event_bytes = uint(options, "maxEventBytes", 1024, 32768, config.max_event_bytes)?;

@@ -48,6 +48,8 @@ pub struct Batch {
     pub message_ids: Vec<String>,
     /// Sum of the events' encoded sizes.
     pub bytes: usize,
+    /// Events the caps dropped since the last report; sent along so the collector knows.
+    pub dropped: u32,
 }
 
 /// How urgently the caller wants a batch.
@@ -92,7 +94,12 @@ impl Delivery {
 #[derive(Debug, Default)]
 pub struct Outbox {
     entries: VecDeque<Entry>,
-    in_flight: Option<(u64, Vec<String>)>,
+    /// Sum of the entries' `bytes`.
+    total_bytes: usize,
+    /// Events dropped by the caps and not yet reported to the collector.
+    dropped: u32,
+    /// The batch on the wire: its id, its message ids, and the drop count it reports.
+    in_flight: Option<(u64, Vec<String>, u32)>,
     next_batch_id: u64,
     /// Consecutive failed attempts; drives the backoff.
     failures: u32,
@@ -124,13 +131,41 @@ impl Outbox {
     /// Appends an event; if the queue exceeds `max_queue`, drops the oldest events and returns how
     /// many were dropped.
     pub fn push(&mut self, entry: Entry, max_queue: u32) -> usize {
+        self.push_within(entry, max_queue, usize::MAX)
+    }
+
+    /// Appends an event, then drops the oldest events while the queue holds more than
+    /// `max_count` events or `max_bytes` bytes (the newest event always stays). Returns how many
+    /// were dropped; they are also counted for the next batch's report ([`Batch::dropped`]).
+    pub fn push_within(&mut self, entry: Entry, max_count: u32, max_bytes: usize) -> usize {
+        self.total_bytes += entry.bytes as usize;
         self.entries.push_back(entry);
         let mut dropped = 0;
-        while self.entries.len() > max_queue as usize {
-            self.entries.pop_front();
-            dropped += 1;
+        while self.entries.len() > 1
+            && (self.entries.len() > max_count as usize || self.total_bytes > max_bytes)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.total_bytes -= old.bytes as usize;
+                dropped += 1;
+            }
         }
+        self.dropped = self.dropped.saturating_add(dropped as u32);
         dropped
+    }
+
+    /// Adds drops that happened elsewhere (a reclaimed tab's unreported count).
+    pub fn add_dropped(&mut self, count: u32) {
+        self.dropped = self.dropped.saturating_add(count);
+    }
+
+    /// Events dropped by the caps and not yet reported.
+    pub fn dropped(&self) -> u32 {
+        self.dropped
+    }
+
+    /// Sum of the queued events' encoded sizes, in bytes.
+    pub fn bytes(&self) -> usize {
+        self.total_bytes
     }
 
     /// When the next batch should leave, ms since the epoch; `None` when there is nothing to send
@@ -167,8 +202,13 @@ impl Outbox {
             return None;
         }
         let count = if urgency == Urgency::Unload { self.entries.len() } else { config.batch_size as usize };
-        let mut batch =
-            Batch { id: self.next_batch_id, events: Vec::new(), message_ids: Vec::new(), bytes: 0 };
+        let mut batch = Batch {
+            id: self.next_batch_id,
+            events: Vec::new(),
+            message_ids: Vec::new(),
+            bytes: 0,
+            dropped: self.dropped,
+        };
         for entry in self.entries.iter().take(count) {
             let bytes = entry.bytes as usize;
             if !batch.events.is_empty() && batch.bytes + bytes > MAX_BATCH_BYTES {
@@ -179,7 +219,7 @@ impl Outbox {
             batch.message_ids.push(entry.message_id.clone());
         }
         self.next_batch_id += 1;
-        self.in_flight = Some((batch.id, batch.message_ids.clone()));
+        self.in_flight = Some((batch.id, batch.message_ids.clone(), batch.dropped));
         Some(batch)
     }
 
@@ -193,8 +233,8 @@ impl Outbox {
         config: &Config,
         jitter: u32,
     ) -> Result<()> {
-        let ids = match self.in_flight.take() {
-            Some((flying, ids)) if flying == id => ids,
+        let (ids, reported) = match self.in_flight.take() {
+            Some((flying, ids, reported)) if flying == id => (ids, reported),
             other => {
                 self.in_flight = other;
                 return Ok(());
@@ -203,6 +243,8 @@ impl Outbox {
         match outcome {
             Delivery::Delivered | Delivery::Rejected => {
                 self.entries.retain(|e| !ids.contains(&e.message_id));
+                self.total_bytes = self.entries.iter().map(|e| e.bytes as usize).sum();
+                self.dropped = self.dropped.saturating_sub(reported);
                 self.failures = 0;
                 self.not_before = 0;
                 if outcome == Delivery::Rejected {
@@ -222,6 +264,7 @@ impl Outbox {
     /// Empties the queue (forgetting any batch in flight) and yields its entries in order.
     pub fn drain(&mut self) -> impl Iterator<Item = Entry> {
         self.in_flight = None;
+        self.total_bytes = 0;
         core::mem::take(&mut self.entries).into_iter()
     }
 
@@ -237,7 +280,7 @@ impl Outbox {
         self.in_flight = None;
     }
 
-    /// The persisted form: `{v: 1, entries: [{e: event, b: bytes, q: queued_at}]}`.
+    /// The persisted form: `{v: 1, entries: [{e: event, b: bytes, q: queued_at}], d?: dropped}`.
     pub fn to_value(&self) -> Value {
         let entries = self
             .entries
@@ -249,7 +292,12 @@ impl Outbox {
                     .with("q", e.queued_at as f64)
             })
             .collect();
-        Value::object().with("v", STORED_VERSION).with("entries", Value::Array(entries))
+        let stored = Value::object().with("v", STORED_VERSION).with("entries", Value::Array(entries));
+        if self.dropped > 0 {
+            stored.with("d", f64::from(self.dropped))
+        } else {
+            stored
+        }
     }
 
     /// Restores a persisted queue; anything malformed is `Err(Error::StorageCorrupt)`.
@@ -267,6 +315,7 @@ impl Outbox {
                 (Some(b), Some(q)) => (b as u32, q as u64),
                 _ => return Err(Error::StorageCorrupt),
             };
+            outbox.total_bytes += bytes as usize;
             outbox.entries.push_back(Entry {
                 event: event.clone(),
                 message_id: message_id.to_owned(),
@@ -274,6 +323,8 @@ impl Outbox {
                 queued_at,
             });
         }
+        outbox.dropped =
+            stored.get("d").and_then(Value::as_f64).filter(|d| *d >= 0.0).map_or(0, |d| d as u32);
         Ok(outbox)
     }
 }
@@ -415,6 +466,29 @@ mod tests {
         }
         assert_eq!((o.len(), dropped), (10, 5));
         assert_eq!(o.entries.front().unwrap().message_id, "5");
+    }
+
+    #[test]
+    fn byte_cap_drops_oldest_and_drops_are_reported_once_delivered() {
+        let c = config();
+        let mut o = Outbox::default();
+        for i in 0..5u64 {
+            o.push_within(entry(&i.to_string(), i), 100, 350); // 100 bytes each
+        }
+        assert_eq!((o.len(), o.bytes(), o.dropped()), (3, 300, 2));
+        let b = o.take_batch(0, &c, Urgency::Now).unwrap();
+        assert_eq!(b.dropped, 2, "the batch reports the drops");
+        o.settle(b.id, Delivery::from_status(503, None), 1, &c, 512).unwrap();
+        assert_eq!(o.dropped(), 2, "still unreported after a failure");
+        let restored = Outbox::from_value(&o.to_value()).unwrap();
+        assert_eq!((restored.dropped(), restored.bytes()), (2, 300), "kept across a reload");
+        let b = o.take_batch(1_000_000, &c, Urgency::Due).unwrap();
+        o.push_within(entry("late", 9), 100, 350); // drops one more while in flight
+        o.settle(b.id, Delivery::Delivered, 1_000_001, &c, 0).unwrap();
+        assert_eq!(o.dropped(), 1, "only what the delivered batch reported is cleared");
+        let mut one = Outbox::default();
+        one.push_within(Entry { bytes: 10_000, ..entry("big", 0) }, 100, 350);
+        assert_eq!(one.len(), 1, "the newest event always stays");
     }
 
     #[test]

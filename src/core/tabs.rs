@@ -63,6 +63,7 @@ pub fn reclaim<P: Storage + Codec>(
     live: Option<&[String]>,
     outbox: &mut Outbox,
     max_queue: u32,
+    max_bytes: usize,
 ) -> Result<Reclaimed> {
     let mut done = Reclaimed::default();
     for key in platform.keys()? {
@@ -76,10 +77,11 @@ pub fn reclaim<P: Storage + Codec>(
         let Some(text) = text else { continue };
         match platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
             Ok(mut orphan) => {
+                outbox.add_dropped(orphan.dropped());
                 for entry in orphan.drain() {
                     if !outbox.contains(&entry.message_id) {
                         done.events += 1;
-                        done.dropped += outbox.push(entry, max_queue);
+                        done.dropped += outbox.push_within(entry, max_queue, max_bytes);
                     }
                 }
             }
@@ -147,7 +149,7 @@ mod tests {
         p.put("shop:outbox", "not ours");
         let mut mine = Outbox::default();
         let live = ["live".to_owned(), "own".to_owned()];
-        let done = reclaim(&p, "persona:outbox:own", Some(&live), &mut mine, 100).unwrap();
+        let done = reclaim(&p, "persona:outbox:own", Some(&live), &mut mine, 100, usize::MAX).unwrap();
         assert_eq!(done, Reclaimed { events: 3, dropped: 0, corrupt: 1 });
         let mut got = ids(&mut mine);
         got.sort();
@@ -164,7 +166,7 @@ mod tests {
         let p = MemPlatform::default();
         stored_outbox(&p, "persona:outbox:other", &["x"]);
         let mut mine = Outbox::default();
-        let done = reclaim(&p, "persona:outbox:own", None, &mut mine, 100).unwrap();
+        let done = reclaim(&p, "persona:outbox:own", None, &mut mine, 100, usize::MAX).unwrap();
         assert_eq!(done.events, 1);
     }
 
@@ -173,7 +175,7 @@ mod tests {
         let p = MemPlatform::default();
         stored_outbox(&p, "persona:outbox:dead", &["1", "2", "3", "4", "5"]);
         let mut mine = Outbox::default();
-        let done = reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 3).unwrap();
+        let done = reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 3, usize::MAX).unwrap();
         assert_eq!((done.events, done.dropped), (5, 2));
         assert_eq!(ids(&mut mine), ["3", "4", "5"], "oldest dropped first");
         assert_eq!(warnings(&done).collect::<Vec<_>>(), [Error::OutboxOverflow]);

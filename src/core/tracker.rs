@@ -95,9 +95,9 @@ impl<P: Platform> Tracker<P> {
             self.deferred_reclaim = Some(live);
             return;
         }
-        let max_queue = self.config.max_queue;
+        let (max_count, max_bytes) = (self.config.max_queue, self.config.max_queue_bytes as usize);
         let own = self.outbox_key.clone();
-        match tabs::reclaim(&self.platform, &own, live.as_deref(), &mut self.outbox, max_queue) {
+        match tabs::reclaim(&self.platform, &own, live.as_deref(), &mut self.outbox, max_count, max_bytes) {
             Ok(done) => {
                 self.warnings.extend(tabs::warnings(&done));
                 if done.events > 0 {
@@ -242,7 +242,10 @@ impl<P: Platform> Tracker<P> {
             return Err(Error::EventTooLarge);
         }
         let entry = Entry { event: wire.clone(), message_id, bytes: bytes as u32, queued_at: now_ms };
-        if self.outbox.push(entry, self.config.max_queue) > 0 {
+        let (max_count, max_bytes) = (self.config.max_queue, self.config.max_queue_bytes as usize);
+        if self.outbox.push_within(entry, max_count, max_bytes) > 0
+            && !self.warnings.contains(&Error::OutboxOverflow)
+        {
             self.warnings.push(Error::OutboxOverflow);
         }
         self.persist_outbox();
@@ -264,7 +267,7 @@ impl<P: Platform> Tracker<P> {
         }
         let now = self.platform.now_ms();
         let batch = self.outbox.take_batch(now, &self.config, urgency)?;
-        let body = segment::batch(batch.events, &iso8601(now));
+        let body = segment::batch(batch.events, &iso8601(now), batch.dropped);
         match self.platform.encode(&body) {
             Ok(body) => Some(Outgoing { id: batch.id, body, message_ids: batch.message_ids }),
             Err(e) => {
@@ -457,6 +460,26 @@ mod tests {
         let req = t.next_request(Urgency::Now).unwrap();
         t.settle(req.id, 200, None);
         assert_eq!(t.pending(), 0);
+    }
+
+    #[test]
+    fn caps_drop_the_oldest_and_the_next_batch_says_how_many() {
+        let p = MemPlatform::default();
+        let config = Config { max_queue: 10, batch_size: 100, ..config() };
+        let mut t = Tracker::new(p.clone(), config).unwrap();
+        for i in 0..13 {
+            t.track("e", Value::object().with("i", f64::from(i)), &page()).unwrap();
+        }
+        assert_eq!(t.pending(), 10);
+        assert_eq!(t.take_warnings(), [Error::OutboxOverflow]);
+        let req = t.next_request(Urgency::Now).unwrap();
+        let body = p.decode_json(&req.body);
+        assert_eq!(body["dropped"].as_f64(), Some(3.0));
+        assert_eq!(body["batch"][0]["properties"]["i"].as_f64(), Some(3.0), "the oldest went first");
+        t.settle(req.id, 200, None);
+        t.track("f", Value::Null, &page()).unwrap();
+        let req = t.next_request(Urgency::Now).unwrap();
+        assert!(p.decode_json(&req.body).get("dropped").is_none(), "reported once");
     }
 
     #[test]
