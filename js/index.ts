@@ -112,6 +112,7 @@ export class Persona {
       if (locks) await holdTabLock(locks, engine.tabId());
       engine.start();
       persona.#watchNavigation();
+      persona.#watchClicks();
       void persona.#reclaim(locks);
       return persona;
     })();
@@ -274,6 +275,40 @@ export class Persona {
     }
   }
 
+  /**
+   * Clicks on elements annotated with `data-persona-event` or `data-persona-product-id`: their
+   * `data-persona-*` attributes go to the engine, which decides the event (see
+   * `src/core/autotrack.rs`). Listens in the capture phase, so a page that stops propagation or
+   * navigates at once still gets its click tracked; never prevents anything.
+   */
+  #watchClicks(): void {
+    try {
+      addEventListener(
+        "click",
+        (event) => {
+          try {
+            const target = event.target instanceof Element ? event.target : null;
+            const element = target?.closest<HTMLElement>("[data-persona-event],[data-persona-product-id]");
+            if (!element) return;
+            const attributes: Record<string, string | number> = {};
+            for (const [key, value] of Object.entries(element.dataset)) {
+              if (!key.startsWith("persona") || key.length === 7 || value === undefined) continue;
+              const name = key[7].toLowerCase() + key.slice(8);
+              const number = NUMERIC_ATTRIBUTES.has(name) && value.trim() !== "" ? Number(value) : NaN;
+              attributes[name] = Number.isFinite(number) ? number : value;
+            }
+            this.#call((e) => e.clicked(attributes), undefined);
+          } catch {
+            /* a click must never fail because of persona */
+          }
+        },
+        { capture: true, passive: true },
+      );
+    } catch (error) {
+      warnOnce("clicks_unwatched", error);
+    }
+  }
+
   /** Something failed inside the module itself: stop using it, keep the page alive. */
   #fault(error: unknown): void {
     const engine = this.#engine;
@@ -306,6 +341,9 @@ export class Persona {
 }
 
 const QUEUE_METHODS = new Set(["track", "page", "flush", "forget"]);
+
+/** `data-persona-*` attributes whose values are numbers. */
+const NUMERIC_ATTRIBUTES = new Set(["position", "price", "quantity"]);
 
 const TAB_LOCK = "persona-tab:";
 const RECLAIM_LOCK = "persona-reclaim";

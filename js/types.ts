@@ -8,9 +8,11 @@ export interface InitOptions {
   /**
    * Automatic tracking; `false` switches it all off. `pageviews` (default `true`): a page view on
    * single-page-app navigation (`pushState`, `replaceState`, `popstate`, when the URL without its
-   * fragment changes) and on back/forward-cache restores.
+   * fragment changes) and on back/forward-cache restores. `clicks` (default `true`): clicks on
+   * elements annotated with `data-persona-event` or `data-persona-product-id` (plus
+   * `data-persona-list`, `-position`, `-name`, `-brand`, `-category`, `-price`...).
    */
-  autotrack?: boolean | { pageviews?: boolean };
+  autotrack?: boolean | { pageviews?: boolean; clicks?: boolean };
   /**
    * What the visitor allowed so far: one state for every category, or per category. Default
    * `"granted"`. With `"pending"` nothing is stored or sent until {@link ConsentApi.grant}.

@@ -69,6 +69,15 @@ impl Persona {
         self.driver.navigated(restored);
     }
 
+    /// A click on an annotated element: `attributes` are its `data-persona-*` attributes as in
+    /// `dataset` without the prefix (`{productId, list, position}`). Records the event they
+    /// describe (see `autotrack.clicks`); never throws.
+    pub fn clicked(&self, attributes: JsValue) {
+        if let Ok(attributes) = convert::to_value(&attributes) {
+            self.driver.clicked(attributes);
+        }
+    }
+
     /// The visitor's consent: `{analytics, personalization}`, each `"pending" | "granted" |
     /// "denied"`.
     pub fn consent(&self) -> JsValue {

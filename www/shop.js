@@ -29,6 +29,7 @@
  * EVENTS sent to persona (Segment Ecommerce v2 names):
  *   Product Viewed    {product_id, sku, name, brand, category, price, currency}           product page load
  *   Product Clicked   {product_id, name, brand, category, price, position, list_id}       click on any product card
+ *                     (tracked by persona's click autotracking from the card's data-persona-* attributes)
  *   Products Searched {query}                                                             search page with a query
  *   Product Added     {product_id, name, brand, category, price, quantity: 1, cart_id}    #add-to-cart
  *   Product Removed   {product_id, name, brand, category, price, quantity, cart_id}       .remove-line
@@ -101,7 +102,9 @@ function ratingHtml(p) {
 
 /** A product card: a plain link; the click is tracked by the delegated handler below. */
 function cardHtml(p, list, position) {
-  return `<a class="product-card" href="product.html?id=${encodeURIComponent(p.id)}" data-persona-product-id="${esc(p.id)}" data-persona-list="${esc(list)}" data-persona-position="${position}">
+  // persona's click autotracking reads these data-persona-* attributes: a click on the card is a
+  // "Product Clicked" event with no shop code at all.
+  return `<a class="product-card" href="product.html?id=${encodeURIComponent(p.id)}" data-persona-product-id="${esc(p.id)}" data-persona-list="${esc(list)}" data-persona-position="${position}" data-persona-name="${esc(p.name)}" data-persona-brand="${esc(p.brand)}" data-persona-category="${esc(p.category)}" data-persona-price="${p.price}">
     <div class="card-media">${placeholder(p, "card")}${p.in_stock ? "" : '<span class="badge badge-oos">Sold out</span>'}</div>
     <div class="card-body">
       <span class="card-brand">${esc(p.brand)}</span>
@@ -116,23 +119,6 @@ function gridHtml(products, list, startPosition = 1) {
 }
 
 /** Product Clicked for every product card, wherever it is. Tracks, then lets the link navigate. */
-function onCardActivate(e) {
-  try {
-    if (e.type === "auxclick" && e.button !== 1) return;
-    const card = e.target instanceof Element ? e.target.closest("a.product-card[data-persona-product-id]") : null;
-    if (!card) return;
-    const p = byId.get(card.dataset.personaProductId);
-    if (!p) return;
-    track("Product Clicked", {
-      ...productProps(p),
-      position: Number(card.dataset.personaPosition) || 0,
-      list_id: card.dataset.personaList || "",
-    });
-  } catch (err) {
-    console.warn("[shop] click tracking:", err);
-  }
-}
-
 function highlightNav(category) {
   for (const a of document.querySelectorAll(".cats a[data-category]")) {
     const active = a.dataset.category === (category || "");
@@ -482,8 +468,6 @@ async function main() {
   window.addEventListener("storage", (e) => {
     if (e.key === CART_KEY) updateCartCount();
   });
-  document.addEventListener("click", onCardActivate);
-  document.addEventListener("auxclick", onCardActivate);
 
   const page = document.body.dataset.page;
   const rootId = { home: "catalog-root", product: "product-root", search: "search-root", cart: "cart-root" }[page];

@@ -6,7 +6,7 @@
 //!                maxQueueBytes: 524288 },
 //!   pageview: true,
 //!   maxEventBytes: 32768,
-//!   autotrack: { pageviews: true },  // or false
+//!   autotrack: { pageviews: true, clicks: true },  // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
 //!   respectGpc: false
 //! }
@@ -52,6 +52,9 @@ pub struct Config {
     /// the back/forward cache. Option `autotrack.pageviews`, default true (`autotrack: false`
     /// switches every kind of autotracking off).
     pub autotrack_pageviews: bool,
+    /// Track clicks on elements annotated with `data-persona-*` attributes
+    /// ([`crate::core::autotrack`]). Option `autotrack.clicks`, default true.
+    pub autotrack_clicks: bool,
     /// What the visitor allowed so far (option `consent`); see [`crate::core::consent`].
     pub consent: Consent,
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
@@ -74,6 +77,7 @@ impl Default for Config {
             consent: Consent::default(),
             respect_gpc: false,
             autotrack_pageviews: true,
+            autotrack_clicks: true,
         }
     }
 }
@@ -107,10 +111,10 @@ impl Config {
         config.pageview = flag(options, "pageview", true)?;
         config.respect_gpc = flag(options, "respectGpc", false)?;
         config.consent = Consent::from_option(options.get("consent"))?;
-        config.autotrack_pageviews = match options.get("autotrack") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(all)) => *all,
-            Some(kinds @ Value::Object(_)) => flag(kinds, "pageviews", true)?,
+        (config.autotrack_pageviews, config.autotrack_clicks) = match options.get("autotrack") {
+            None | Some(Value::Null) => (true, true),
+            Some(Value::Bool(all)) => (*all, *all),
+            Some(kinds @ Value::Object(_)) => (flag(kinds, "pageviews", true)?, flag(kinds, "clicks", true)?),
             Some(_) => return Err(Error::OptionInvalid("autotrack")),
         };
         Ok(config)
@@ -240,6 +244,7 @@ mod tests {
         }
         let off = opts("/c".into()).with("autotrack", false);
         assert!(!Config::from_options(&off).unwrap().autotrack_pageviews);
+        assert!(!Config::from_options(&off).unwrap().autotrack_clicks);
         let kinds = opts("/c".into()).with("autotrack", Value::object().with("pageviews", false));
         assert!(!Config::from_options(&kinds).unwrap().autotrack_pageviews);
         assert!(Config::from_options(&opts("/c".into())).unwrap().autotrack_pageviews);

@@ -3,6 +3,7 @@
 //! Later capabilities (profile, segments, experiments, search, re-ranking, recommendations) join
 //! as sibling modules and read the same [`value::Value`] and [`platform`] ports.
 
+pub mod autotrack;
 pub mod campaign;
 pub mod config;
 pub mod consent;

@@ -21,6 +21,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::core::autotrack;
 use crate::core::config::Config;
 use crate::core::consent::{Consent, State};
 use crate::core::error::{Error, Result};
@@ -151,6 +152,17 @@ impl Driver {
         let url = page::current(&self.env).url;
         if restored || !event::same_document(&self.last_page_url.borrow(), &url) {
             let _ = self.record(None, Value::Null);
+        }
+    }
+
+    /// A click on an element with `data-persona-*` attributes (see [`autotrack::click`]):
+    /// records the event they describe, if any, with `autotrack.clicks`.
+    pub fn clicked(self: &Rc<Self>, attributes: Value) {
+        if self.stopped.get() || !self.tracker.borrow().config().autotrack_clicks {
+            return;
+        }
+        if let Some((name, properties)) = autotrack::click(&attributes) {
+            let _ = self.record(Some(&name), properties);
         }
     }
 

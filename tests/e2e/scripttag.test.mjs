@@ -38,7 +38,15 @@ describe("script tag", () => {
       `<!doctype html><title>SPA</title><script>window.persona = window.persona || [];</script>
 <script async src="/dist/persona.js" data-collector="/v1/batch" data-flush-interval-ms="0"></script>
 <button id="go" onclick="history.pushState({}, '', '/spa/products?c=consoles'); document.title = 'Products'">go</button>
-<button id="hash" onclick="history.replaceState({}, '', location.pathname + location.search + '#reviews')">hash</button>`,
+<button id="hash" onclick="history.replaceState({}, '', location.pathname + location.search + '#reviews')">hash</button>
+<button id="signup" data-persona-event="Newsletter Signup" data-persona-placement-id="footer"><span id="inner">sign up</span></button>`,
+    );
+    writeFileSync(
+      join(www, "no-autotrack.html"),
+      `<!doctype html><title>Off</title><script>window.persona = window.persona || [];</script>
+<script async src="/dist/persona.js" data-collector="/v1/batch" data-flush-interval-ms="0" data-autotrack="false"></script>
+<button id="go" onclick="history.pushState({}, '', '/elsewhere')">go</button>
+<a id="card" href="#" data-persona-product-id="sku-1">card</a>`,
     );
 
     // The tag twice (a theme and an app both add it).
@@ -184,6 +192,31 @@ describe("script tag", () => {
     assert.deepEqual(await pages(), ["/spa.html", "/spa/products?c=consoles", "/spa.html", "/spa.html"]);
     const second = (await collector.events({ anonymousId, type: "page" }))[1];
     assert.equal(second.properties.title, "Products", "the title the router set");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("clicks on annotated elements are tracked; autotrack can be switched off", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/spa.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    await tab.click("#inner"); // a child of the annotated element
+    const signup = await waitFor(
+      async () => (await collector.events({ anonymousId, event: "Newsletter Signup" }))[0],
+      { what: "the autotracked click" },
+    );
+    assert.deepEqual(signup.properties, { placement_id: "footer" });
+
+    await tab.goto(`${collector.url}/no-autotrack.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    await tab.click("#card");
+    await tab.click("#go");
+    await tab.evaluate(() => window.persona.track("Marker", {}));
+    await waitFor(async () => (await collector.events({ anonymousId, event: "Marker" })).length === 1, { what: "marker" });
+    const events = await collector.events({ anonymousId });
+    assert.equal(events.filter((e) => e.event === "Product Clicked").length, 0, "no click autotracking");
+    assert.equal(events.filter((e) => e.type === "page" && e.properties.path === "/elsewhere").length, 0, "no SPA page view");
     assert.deepEqual(errors, []);
     await context.close();
   });
