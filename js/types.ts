@@ -25,6 +25,8 @@ export interface InitOptions {
    * are rejected with `event_too_large`.
    */
   maxEventBytes?: number;
+  /** A session ends after this long without events, ms. Default 1800000 (30 min), range 60000–86400000. */
+  sessionTimeoutMs?: number;
   /**
    * Where the WebAssembly module comes from: a URL (self-hosting), a `Response`, bytes or a
    * compiled `WebAssembly.Module`. Default: `persona.wasm` next to this module
@@ -118,6 +120,7 @@ export interface WireEvent {
     page: { url: string; path: string; search: string; title: string; referrer: string };
     library: { name: "persona"; version: string };
     consent: { categoryPreferences: Record<ConsentCategory, boolean> };
+    session: { id: string; number: number; landing_page: string; referrer: string };
     locale?: string;
     timezone?: string;
     campaign?: { source?: string; medium?: string; name?: string; term?: string; content?: string };

@@ -6,6 +6,7 @@
 //!                maxQueueBytes: 524288 },
 //!   pageview: true,
 //!   maxEventBytes: 32768,
+//!   sessionTimeoutMs: 1800000,
 //!   autotrack: { pageviews: true, clicks: true },  // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
 //!   respectGpc: false
@@ -40,6 +41,9 @@ pub struct Config {
     /// Largest accepted event, as encoded JSON bytes. Default 32768, range 1024..=32768. Keeps one
     /// event well inside the 64 KiB budget of keep-alive requests sent while the page unloads.
     pub max_event_bytes: u32,
+    /// A session ends after this long without events, in ms. Default 1800000 (30 minutes),
+    /// range 60000..=86400000. A visit through a new campaign starts a new session regardless.
+    pub session_timeout_ms: u32,
     /// Record a page view automatically at init. Default true.
     pub pageview: bool,
     /// First retry delay after a failed delivery, in ms; doubles per attempt with ±50 % jitter.
@@ -71,6 +75,7 @@ impl Default for Config {
             max_queue: 1000,
             max_event_bytes: 32768,
             max_queue_bytes: 512 * 1024,
+            session_timeout_ms: 30 * 60 * 1000,
             pageview: true,
             retry_base_ms: 1000,
             retry_max_ms: 60_000,
@@ -108,6 +113,8 @@ impl Config {
         config.retry_base_ms = uint(c, "retryBaseMs", 100, 60_000, config.retry_base_ms)?;
         config.retry_max_ms = uint(c, "retryMaxMs", 1000, 3_600_000, config.retry_max_ms)?;
         config.max_event_bytes = uint(options, "maxEventBytes", 1024, 32768, config.max_event_bytes)?;
+        config.session_timeout_ms =
+            uint(options, "sessionTimeoutMs", 60_000, 86_400_000, config.session_timeout_ms)?;
         config.pageview = flag(options, "pageview", true)?;
         config.respect_gpc = flag(options, "respectGpc", false)?;
         config.consent = Consent::from_option(options.get("consent"))?;

@@ -101,6 +101,8 @@ pub fn validate_name(name: &str) -> Result<&str> {
 pub struct Stamp<'a> {
     /// `context.consent` (Segment's `{categoryPreferences}`), if known.
     pub consent: Option<&'a Value>,
+    /// `context.session` (see [`crate::core::session`]), if known.
+    pub session: Option<&'a Value>,
     /// Fresh message id.
     pub message_id: &'a str,
     /// The visitor's anonymous id.
@@ -143,6 +145,9 @@ pub fn build(
     if let Some(consent) = stamp.consent {
         context.set("consent", consent.clone());
     }
+    if let Some(session) = stamp.session {
+        context.set("session", session.clone());
+    }
     if let Some(campaign) = &page.campaign {
         context.set("campaign", campaign.clone());
     }
@@ -165,7 +170,14 @@ mod tests {
     use super::*;
 
     fn stamp() -> Stamp<'static> {
-        Stamp { consent: None, message_id: "m-1", anonymous_id: "a-1", user_id: None, now_ms: 0 }
+        Stamp {
+            consent: None,
+            session: None,
+            message_id: "m-1",
+            anonymous_id: "a-1",
+            user_id: None,
+            now_ms: 0,
+        }
     }
 
     fn page() -> PageContext {

@@ -13,6 +13,7 @@ pub mod event;
 pub mod id;
 pub mod outbox;
 pub mod platform;
+pub mod session;
 pub mod tabs;
 pub mod time;
 pub mod tracker;

@@ -13,6 +13,7 @@ use crate::core::event::{self, EventKind, PageContext, Stamp};
 use crate::core::id;
 use crate::core::outbox::{Delivery, Entry, Outbox, Urgency};
 use crate::core::platform::Platform;
+use crate::core::session::{Session, Visit};
 use crate::core::tabs;
 use crate::core::time::iso8601;
 use crate::core::value::Value;
@@ -20,6 +21,8 @@ use crate::core::wire::segment;
 
 /// localStorage key of the visitor's anonymous id.
 pub const KEY_ANONYMOUS_ID: &str = "persona:anonymous_id";
+/// localStorage key of the current session.
+pub const KEY_SESSION: &str = "persona:session";
 /// localStorage key of the remembered consent (written on a grant, erased on a denial).
 pub const KEY_CONSENT: &str = "persona:consent";
 /// Prefix of every localStorage key persona writes (each tab's outbox is
@@ -50,6 +53,8 @@ pub struct Tracker<P: Platform> {
     outbox_key: String,
     /// A reclaim asked for while sending was not allowed yet: the live tabs it was given.
     deferred_reclaim: Option<Option<Vec<String>>>,
+    /// The current visit.
+    session: Option<Session>,
 }
 
 impl<P: Platform> Tracker<P> {
@@ -75,9 +80,13 @@ impl<P: Platform> Tracker<P> {
             tab,
             outbox_key,
             deferred_reclaim: None,
+            session: None,
         };
         if consent.may_store() {
             tracker.restore_id();
+            tracker.session = read(&tracker.platform, KEY_SESSION, &mut tracker.warnings)
+                .and_then(|text| tracker.platform.decode(&text).ok())
+                .and_then(|value| Session::from_value(&value));
         }
         Ok(tracker)
     }
@@ -144,6 +153,9 @@ impl<P: Platform> Tracker<P> {
                     self.reclaim(live);
                 }
             }
+            if let Some(text) = self.session.as_ref().and_then(|s| self.platform.encode(&s.to_value()).ok()) {
+                self.write(KEY_SESSION, &text);
+            }
             let remembered = self.platform.encode(&now.to_value());
             match remembered {
                 Ok(text) => self.write(KEY_CONSENT, &text),
@@ -160,6 +172,7 @@ impl<P: Platform> Tracker<P> {
     /// memory only) and stops storing and sending until consent is granted again.
     pub fn forget(&mut self) -> Result<()> {
         self.erase();
+        self.session = None;
         self.deferred_reclaim = None;
         self.outbox = Outbox::default();
         self.consent = Consent::all(State::Denied);
@@ -225,8 +238,20 @@ impl<P: Platform> Tracker<P> {
     ) -> Result<Value> {
         let message_id = id::uuid_v4(&self.platform)?;
         let now_ms = self.platform.now_ms();
+        let visit =
+            Visit { now: now_ms, campaign: page.campaign.as_ref(), url: &page.url, referrer: &page.referrer };
+        let timeout = u64::from(self.config.session_timeout_ms);
+        let (session, _) = Session::continue_or_start(self.session.take(), &visit, timeout, &self.platform)?;
+        let session_context = session.to_context();
+        if self.consent.may_store() {
+            if let Ok(text) = self.platform.encode(&session.to_value()) {
+                self.write(KEY_SESSION, &text);
+            }
+        }
+        self.session = Some(session);
         let consent = self.consent.to_context();
         let stamp = Stamp {
+            session: Some(&session_context),
             consent: Some(&consent),
             message_id: &message_id,
             anonymous_id: &self.anonymous_id,
@@ -480,6 +505,26 @@ mod tests {
         t.track("f", Value::Null, &page()).unwrap();
         let req = t.next_request(Urgency::Now).unwrap();
         assert!(p.decode_json(&req.body).get("dropped").is_none(), "reported once");
+    }
+
+    #[test]
+    fn events_carry_the_session_which_survives_reloads_and_times_out() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), config()).unwrap();
+        let first = t.page(Value::Null, &page()).unwrap();
+        let session = |e: &Value| e.get("context").and_then(|c| c.get("session")).cloned().unwrap();
+        let s1 = session(&first);
+        assert_eq!(s1.get("number").and_then(Value::as_f64), Some(1.0));
+        assert_eq!(s1.get("landing_page").and_then(Value::as_str), Some("http://shop/"));
+        drop(t);
+        p.advance(10 * 60_000);
+        let mut t = Tracker::new(p.clone(), config()).unwrap();
+        let again = session(&t.page(Value::Null, &page()).unwrap());
+        assert_eq!(again.get("id"), s1.get("id"), "a reload 10 minutes later is the same visit");
+        p.advance(31 * 60_000);
+        let next = session(&t.track("x", Value::Null, &page()).unwrap());
+        assert_ne!(next.get("id"), s1.get("id"));
+        assert_eq!(next.get("number").and_then(Value::as_f64), Some(2.0));
     }
 
     #[test]

@@ -106,6 +106,9 @@ test("a shopping journey lands in the database", async () => {
   assert.equal(order.products[0].product_id, boughtId);
   assert.ok(Math.abs(order.revenue - bought.price) < 0.01, `revenue ${order.revenue} for ${bought.price}`);
 
+  const sessions = new Set(events.map((e) => e.context.session.id));
+  assert.equal(sessions.size, 1, "one visit across the shop's pages");
+  assert.ok(events.every((e) => e.context.session.number === 1 && e.context.session.landing_page.endsWith("/")));
   const pages = events.filter((e) => e.type === "page").map((e) => e.properties.path);
   for (const path of ["/", "/product.html", "/search.html", "/cart.html"]) assert.ok(pages.includes(path), `page view of ${path}: ${pages}`);
 
