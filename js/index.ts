@@ -113,6 +113,7 @@ export class Persona {
       engine.start();
       persona.#watchNavigation();
       persona.#watchClicks();
+      persona.#watchSearches();
       void persona.#reclaim(locks);
       return persona;
     })();
@@ -309,6 +310,45 @@ export class Persona {
     }
   }
 
+  /**
+   * Searches: submitting a form that holds an input marked `data-persona-search`, or pausing
+   * while typing in such an input (instant-search boxes), hands the query to the engine, which
+   * decides whether it is a new search.
+   */
+  #watchSearches(): void {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const searched = (query: string) => this.#call((e) => e.searched(query), undefined);
+    try {
+      addEventListener(
+        "submit",
+        (event) => {
+          try {
+            const form = event.target instanceof HTMLFormElement ? event.target : null;
+            const input = form?.querySelector<HTMLInputElement>("[data-persona-search]");
+            if (!input) return;
+            clearTimeout(timer);
+            searched(input.value);
+          } catch {
+            /* never in the way of a submit */
+          }
+        },
+        { capture: true },
+      );
+      addEventListener(
+        "input",
+        (event) => {
+          const input = event.target instanceof HTMLInputElement ? event.target : null;
+          if (!input?.hasAttribute("data-persona-search")) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => searched(input.value), SEARCH_PAUSE_MS);
+        },
+        { capture: true, passive: true },
+      );
+    } catch (error) {
+      warnOnce("searches_unwatched", error);
+    }
+  }
+
   /** Something failed inside the module itself: stop using it, keep the page alive. */
   #fault(error: unknown): void {
     const engine = this.#engine;
@@ -341,6 +381,9 @@ export class Persona {
 }
 
 const QUEUE_METHODS = new Set(["track", "page", "flush", "forget"]);
+
+/** A pause this long (ms) while typing in a marked search input counts as a search. */
+const SEARCH_PAUSE_MS = 800;
 
 /** `data-persona-*` attributes whose values are numbers. */
 const NUMERIC_ATTRIBUTES = new Set(["position", "price", "quantity"]);

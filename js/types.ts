@@ -10,9 +10,11 @@ export interface InitOptions {
    * single-page-app navigation (`pushState`, `replaceState`, `popstate`, when the URL without its
    * fragment changes) and on back/forward-cache restores. `clicks` (default `true`): clicks on
    * elements annotated with `data-persona-event` or `data-persona-product-id` (plus
-   * `data-persona-list`, `-position`, `-name`, `-brand`, `-category`, `-price`...).
+   * `data-persona-list`, `-position`, `-name`, `-brand`, `-category`, `-price`...). `searches`
+   * (default `true`): submitting a form with an input marked `data-persona-search`, or pausing
+   * while typing in it, is `Products Searched`; product clicks afterwards carry the `query`.
    */
-  autotrack?: boolean | { pageviews?: boolean; clicks?: boolean };
+  autotrack?: boolean | { pageviews?: boolean; clicks?: boolean; searches?: boolean };
   /**
    * What the visitor allowed so far: one state for every category, or per category. Default
    * `"granted"`. With `"pending"` nothing is stored or sent until {@link ConsentApi.grant}.

@@ -78,6 +78,11 @@ impl Persona {
         }
     }
 
+    /// The visitor searched for `query` in a form or input marked `data-persona-search`.
+    pub fn searched(&self, query: &str) {
+        self.driver.searched(query);
+    }
+
     /// The visitor's consent: `{analytics, personalization}`, each `"pending" | "granted" |
     /// "denied"`.
     pub fn consent(&self) -> JsValue {

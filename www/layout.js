@@ -9,7 +9,7 @@ const HEADER = `
   </a>
   <form id="search-form" class="search" action="search.html" method="get" role="search">
     <svg class="search-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><circle cx="11" cy="11" r="7" fill="none" stroke="currentColor" stroke-width="2"/><path d="m20 20-4-4" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>
-    <input id="search-input" name="q" type="search" placeholder="Search consoles, games, headphones…" autocomplete="off" aria-label="Search products">
+    <input id="search-input" name="q" type="search" data-persona-search placeholder="Search consoles, games, headphones…" autocomplete="off" aria-label="Search products">
     <button type="submit">Search</button>
   </form>
   <a class="cart-link" href="cart.html" aria-label="Cart">

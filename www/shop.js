@@ -30,7 +30,8 @@
  *   Product Viewed    {product_id, sku, name, brand, category, price, currency}           product page load
  *   Product Clicked   {product_id, name, brand, category, price, position, list_id}       click on any product card
  *                     (tracked by persona's click autotracking from the card's data-persona-* attributes)
- *   Products Searched {query}                                                             search page with a query
+ *   Products Searched {query}                                                             header search form submitted
+ *                     (tracked by persona's search autotracking: the input carries data-persona-search)
  *   Product Added     {product_id, name, brand, category, price, quantity: 1, cart_id}    #add-to-cart
  *   Product Removed   {product_id, name, brand, category, price, quantity, cart_id}       .remove-line
  *   Cart Viewed       {cart_id, products: [{product_id, price, quantity}]}                 cart page load
@@ -319,7 +320,8 @@ function renderSearch() {
 
   document.title = `“${query}” — Search — Pixel & Port`;
   const results = searchProducts(query);
-  track("Products Searched", { query });
+  // "Products Searched" is tracked by persona itself: the header's search input carries
+  // data-persona-search, so submitting the form is the search event.
 
   root.innerHTML = `<div class="section-head"><h1>Results for “${esc(query)}”</h1><span class="muted">${results.length} product${results.length === 1 ? "" : "s"}</span></div>
     <div id="search-results" data-query="${esc(query)}" data-count="${results.length}">

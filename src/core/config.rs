@@ -7,7 +7,7 @@
 //!   pageview: true,
 //!   maxEventBytes: 32768,
 //!   sessionTimeoutMs: 1800000,
-//!   autotrack: { pageviews: true, clicks: true },  // or false
+//!   autotrack: { pageviews: true, clicks: true, searches: true },  // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
 //!   respectGpc: false
 //! }
@@ -59,6 +59,9 @@ pub struct Config {
     /// Track clicks on elements annotated with `data-persona-*` attributes
     /// ([`crate::core::autotrack`]). Option `autotrack.clicks`, default true.
     pub autotrack_clicks: bool,
+    /// Track searches in forms and inputs marked `data-persona-search`. Option
+    /// `autotrack.searches`, default true.
+    pub autotrack_searches: bool,
     /// What the visitor allowed so far (option `consent`); see [`crate::core::consent`].
     pub consent: Consent,
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
@@ -83,6 +86,7 @@ impl Default for Config {
             respect_gpc: false,
             autotrack_pageviews: true,
             autotrack_clicks: true,
+            autotrack_searches: true,
         }
     }
 }
@@ -118,12 +122,17 @@ impl Config {
         config.pageview = flag(options, "pageview", true)?;
         config.respect_gpc = flag(options, "respectGpc", false)?;
         config.consent = Consent::from_option(options.get("consent"))?;
-        (config.autotrack_pageviews, config.autotrack_clicks) = match options.get("autotrack") {
-            None | Some(Value::Null) => (true, true),
-            Some(Value::Bool(all)) => (*all, *all),
-            Some(kinds @ Value::Object(_)) => (flag(kinds, "pageviews", true)?, flag(kinds, "clicks", true)?),
-            Some(_) => return Err(Error::OptionInvalid("autotrack")),
-        };
+        (config.autotrack_pageviews, config.autotrack_clicks, config.autotrack_searches) =
+            match options.get("autotrack") {
+                None | Some(Value::Null) => (true, true, true),
+                Some(Value::Bool(all)) => (*all, *all, *all),
+                Some(kinds @ Value::Object(_)) => (
+                    flag(kinds, "pageviews", true)?,
+                    flag(kinds, "clicks", true)?,
+                    flag(kinds, "searches", true)?,
+                ),
+                Some(_) => return Err(Error::OptionInvalid("autotrack")),
+            };
         Ok(config)
     }
 }

@@ -28,6 +28,9 @@ pub struct Session {
     pub landing_page: String,
     /// The referrer it started with.
     pub referrer: String,
+    /// The visitor's last search in this session, and when it was made (ms since the epoch):
+    /// clicks on results carry it.
+    pub last_search: Option<(String, u64)>,
 }
 
 /// Where an event happens, as far as sessions care.
@@ -81,6 +84,7 @@ impl Session {
             campaign,
             landing_page: visit.url.to_owned(),
             referrer: visit.referrer.to_owned(),
+            last_search: None,
         };
         Ok((session, true))
     }
@@ -104,6 +108,8 @@ impl Session {
             .with("c", self.campaign.clone())
             .with("p", self.landing_page.as_str())
             .with("r", self.referrer.as_str())
+            .with("q", self.last_search.as_ref().map(|(q, _)| q.as_str()))
+            .with("qt", self.last_search.as_ref().map(|(_, t)| *t as f64))
     }
 
     /// Reads the stored form; `None` for anything malformed (a fresh session starts then).
@@ -118,6 +124,7 @@ impl Session {
             campaign: text("c"),
             landing_page: text("p").unwrap_or_default(),
             referrer: text("r").unwrap_or_default(),
+            last_search: text("q").zip(number("qt").map(|t| t as u64)),
         })
     }
 }
@@ -174,7 +181,9 @@ mod tests {
     #[test]
     fn stored_form_round_trips_and_rejects_garbage() {
         let p = MemPlatform::default();
-        let (s, _) = Session::continue_or_start(None, &visit(5, None), 30 * MIN, &p).unwrap();
+        let (mut s, _) = Session::continue_or_start(None, &visit(5, None), 30 * MIN, &p).unwrap();
+        assert_eq!(Session::from_value(&s.to_value()), Some(s.clone()));
+        s.last_search = Some(("ps5".into(), 7));
         assert_eq!(Session::from_value(&s.to_value()), Some(s.clone()));
         assert_eq!(Session::from_value(&Value::object().with("id", "x")), None);
         let ctx = s.to_context();

@@ -153,9 +153,7 @@ impl<P: Platform> Tracker<P> {
                     self.reclaim(live);
                 }
             }
-            if let Some(text) = self.session.as_ref().and_then(|s| self.platform.encode(&s.to_value()).ok()) {
-                self.write(KEY_SESSION, &text);
-            }
+            self.persist_session();
             let remembered = self.platform.encode(&now.to_value());
             match remembered {
                 Ok(text) => self.write(KEY_CONSENT, &text),
@@ -221,7 +219,36 @@ impl<P: Platform> Tracker<P> {
             _ => return Err(Error::PropertiesInvalid),
         };
         let (name, properties) = ecommerce::normalize(name, properties)?;
-        self.record(EventKind::Track, Some(&name), properties, page)
+        let query = (name == "Products Searched")
+            .then(|| properties.get("query").and_then(Value::as_str).map(str::to_owned))
+            .flatten();
+        let wire = self.record(EventKind::Track, Some(&name), properties, page)?;
+        if let Some(query) = query {
+            self.remember_search(query);
+        }
+        Ok(wire)
+    }
+
+    /// The visitor's last search in this session and when it was made.
+    pub fn last_search(&self) -> Option<(String, u64)> {
+        self.session.as_ref().and_then(|s| s.last_search.clone())
+    }
+
+    fn remember_search(&mut self, query: String) {
+        let now = self.platform.now_ms();
+        if let Some(session) = &mut self.session {
+            session.last_search = Some((query, now));
+        }
+        self.persist_session();
+    }
+
+    fn persist_session(&mut self) {
+        if !self.consent.may_store() {
+            return;
+        }
+        if let Some(text) = self.session.as_ref().and_then(|s| self.platform.encode(&s.to_value()).ok()) {
+            self.write(KEY_SESSION, &text);
+        }
     }
 
     /// Records a page view and returns its wire form.
@@ -243,12 +270,8 @@ impl<P: Platform> Tracker<P> {
         let timeout = u64::from(self.config.session_timeout_ms);
         let (session, _) = Session::continue_or_start(self.session.take(), &visit, timeout, &self.platform)?;
         let session_context = session.to_context();
-        if self.consent.may_store() {
-            if let Ok(text) = self.platform.encode(&session.to_value()) {
-                self.write(KEY_SESSION, &text);
-            }
-        }
         self.session = Some(session);
+        self.persist_session();
         let consent = self.consent.to_context();
         let stamp = Stamp {
             session: Some(&session_context),

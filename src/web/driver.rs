@@ -161,8 +161,24 @@ impl Driver {
         if self.stopped.get() || !self.tracker.borrow().config().autotrack_clicks {
             return;
         }
-        if let Some((name, properties)) = autotrack::click(&attributes) {
+        if let Some((name, mut properties)) = autotrack::click(&attributes) {
+            if name == "Product Clicked" {
+                let last = self.tracker.borrow().last_search();
+                autotrack::attribute_click(&mut properties, js_sys::Date::now() as u64, last.as_ref());
+            }
             let _ = self.record(Some(&name), properties);
+        }
+    }
+
+    /// The visitor searched (a marked form was submitted, or typing paused in a marked input):
+    /// a `Products Searched` event unless it repeats the last search, with `autotrack.searches`.
+    pub fn searched(self: &Rc<Self>, query: &str) {
+        if self.stopped.get() || !self.tracker.borrow().config().autotrack_searches {
+            return;
+        }
+        let last = self.tracker.borrow().last_search();
+        if let Some(query) = autotrack::search(query, js_sys::Date::now() as u64, last.as_ref()) {
+            let _ = self.record(Some("Products Searched"), Value::object().with("query", query));
         }
     }
 

@@ -39,7 +39,9 @@ describe("script tag", () => {
 <script async src="/dist/persona.js" data-collector="/v1/batch" data-flush-interval-ms="0"></script>
 <button id="go" onclick="history.pushState({}, '', '/spa/products?c=consoles'); document.title = 'Products'">go</button>
 <button id="hash" onclick="history.replaceState({}, '', location.pathname + location.search + '#reviews')">hash</button>
-<button id="signup" data-persona-event="Newsletter Signup" data-persona-placement-id="footer"><span id="inner">sign up</span></button>`,
+<button id="signup" data-persona-event="Newsletter Signup" data-persona-placement-id="footer"><span id="inner">sign up</span></button>
+<form id="sf" onsubmit="event.preventDefault()"><input id="sq" name="q" data-persona-search></form>
+<a id="result" href="#r" data-persona-product-id="sku-7" data-persona-list="search" data-persona-position="1">result</a>`,
     );
     writeFileSync(
       join(www, "no-autotrack.html"),
@@ -217,6 +219,30 @@ describe("script tag", () => {
     const events = await collector.events({ anonymousId });
     assert.equal(events.filter((e) => e.event === "Product Clicked").length, 0, "no click autotracking");
     assert.equal(events.filter((e) => e.type === "page" && e.properties.path === "/elsewhere").length, 0, "no SPA page view");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("searches in marked inputs are tracked once, and result clicks carry the query", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/spa.html`);
+    await tab.waitForFunction(() => typeof window.persona?.track === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    const searches = async () => (await collector.events({ anonymousId, event: "Products Searched" })).map((e) => e.properties.query);
+
+    await tab.fill("#sq", "  ps5   controller ");
+    await waitFor(async () => (await searches()).length === 1, { what: "the search after a typing pause" });
+    await tab.press("#sq", "Enter"); // the submit of the same query is not a second search
+    await tab.fill("#sq", "xbox");
+    await tab.press("#sq", "Enter"); // submitted before the pause: tracked at once
+    await tab.click("#result");
+    const clicked = await waitFor(
+      async () => (await collector.events({ anonymousId, event: "Product Clicked" }))[0],
+      { what: "the result click" },
+    );
+    await new Promise((r) => setTimeout(r, 1200)); // room for a stray debounced search
+    assert.deepEqual(await searches(), ["ps5 controller", "xbox"]);
+    assert.deepEqual(clicked.properties, { product_id: "sku-7", list_id: "search", position: 1, query: "xbox" });
     assert.deepEqual(errors, []);
     await context.close();
   });
