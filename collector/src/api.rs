@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -66,6 +66,8 @@ fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
             .allow_origin(allow)
             .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
             .allow_headers([CONTENT_TYPE])
+            // The SDK honours Retry-After; a cross-origin page can only read it when exposed.
+            .expose_headers([RETRY_AFTER])
             // No credentials: the SDK sends none cross-origin (`credentials: "same-origin"`), and the
             // read endpoint must not be readable with a visitor's cookies from other sites.
             .max_age(Duration::from_secs(24 * 60 * 60)),

@@ -46,6 +46,9 @@ fn cors_only_for_configured_origins() {
     );
     assert_eq!(post.status, 200);
     assert_eq!(post.header("access-control-allow-origin"), Some("http://b.test"));
+    let exposed = post.header("access-control-expose-headers").unwrap_or_default().to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "Retry-After readable by the SDK: {exposed}");
+    assert_eq!(post.header("access-control-allow-credentials"), None);
     let post = collector.request("POST", "/v1/batch", &[("origin", "http://evil.test")], body.as_bytes());
     assert_eq!(post.header("access-control-allow-origin"), None);
 }

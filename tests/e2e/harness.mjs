@@ -1,6 +1,7 @@
 // Shared helpers for the end-to-end tests: the real collector binary (with its SQLite database
 // in a temporary folder) and Debian's headless Chromium driven by playwright-core.
 import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -110,4 +111,55 @@ export async function waitFor(probe, { timeoutMs = 15_000, intervalMs = 100, wha
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}
+
+/**
+ * A fault proxy in front of the collector's `POST /v1/batch`. `proxy.fault(n)` decides the fate
+ * of the n-th request: `null` forwards it, `{status, headers?}` answers with that status,
+ * `{delayMs}` waits first (and then forwards or fails). It records every request
+ * (`requests`: {at, ids, outcome}) and counts acknowledged deliveries per messageId
+ * (`delivered`). CORS headers let pages on the collector's origin talk to it.
+ */
+export async function startFaultProxy(collectorUrl) {
+  const proxy = {
+    fault: () => null,
+    requests: [],
+    delivered: new Map(),
+    inFlight: 0,
+    lastRequestAt: 0,
+    reset() {
+      this.fault = () => null;
+      this.requests = [];
+      this.delivered.clear();
+    },
+  };
+  const server = createServer(async (req, res) => {
+    proxy.inFlight++;
+    proxy.lastRequestAt = Date.now();
+    res.on("close", () => proxy.inFlight--);
+    const cors = { "access-control-allow-origin": "*", "access-control-expose-headers": "Retry-After" };
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    let ids = [];
+    try {
+      ids = JSON.parse(body.toString()).batch.map((e) => e.messageId);
+    } catch {
+      /* forwarded as is: the collector answers 400 */
+    }
+    const decision = proxy.fault(proxy.requests.length);
+    proxy.requests.push({ at: Date.now(), ids, outcome: decision?.status ?? "forwarded" });
+    if (decision?.delayMs) await new Promise((r) => setTimeout(r, decision.delayMs));
+    if (decision?.status) return res.writeHead(decision.status, { ...cors, ...decision.headers }).end();
+    const upstream = await fetch(`${collectorUrl}/v1/batch`, { method: "POST", body });
+    if (upstream.ok) for (const id of ids) proxy.delivered.set(id, (proxy.delivered.get(id) ?? 0) + 1);
+    res.writeHead(upstream.status, { ...cors, "content-type": "application/json" }).end(await upstream.text());
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  proxy.url = `http://127.0.0.1:${server.address().port}/v1/batch`;
+  proxy.close = () => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return proxy;
 }

@@ -4,9 +4,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
-import { ROOT, launchBrowser, startCollector, tempDir, waitFor, watchedPage } from "./harness.mjs";
+import { ROOT, launchBrowser, startCollector, startFaultProxy, tempDir, waitFor, watchedPage } from "./harness.mjs";
 
 const page = (collectorAttr) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>Plain page</title>
@@ -272,29 +271,16 @@ describe("script tag", () => {
   });
 
   test("leaving the page while a batch is in flight still delivers what was queued", async () => {
-    // A slow collector: a proxy that never answers the first request and forwards the others.
-    let requests = 0;
-    const hung = [];
-    const proxy = createServer(async (req, res) => {
-      const cors = { "access-control-allow-origin": "*" };
-      if (++requests === 1) {
-        hung.push(res); // on the wire until the page goes away
-        return;
-      }
-      const chunks = [];
-      for await (const chunk of req) chunks.push(chunk);
-      const upstream = await fetch(`${collector.url}/v1/batch`, { method: "POST", body: Buffer.concat(chunks) });
-      res.writeHead(upstream.status, { ...cors, "content-type": "application/json" }).end(await upstream.text());
-    });
-    await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
-    const slowUrl = `http://127.0.0.1:${proxy.address().port}/v1/batch`;
-    writeFileSync(join(www, "slow.html"), page(`data-collector="${slowUrl}" data-flush-interval-ms="0"`));
+    // A slow collector: the first request hangs (ten minutes), the others are forwarded.
+    const proxy = await startFaultProxy(collector.url);
+    proxy.fault = (n) => (n === 0 ? { delayMs: 600_000 } : null);
+    writeFileSync(join(www, "slow.html"), page(`data-collector="${proxy.url}" data-flush-interval-ms="0"`));
 
     try {
       const { page: tab, errors, context } = await watchedPage(browser);
       await tab.goto(`${collector.url}/slow.html`);
       await tab.waitForFunction(() => typeof window.persona?.track === "function");
-      await waitFor(() => requests === 1, { what: "the first request on the wire" });
+      await waitFor(() => proxy.requests.length === 1, { what: "the first request on the wire" });
       const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
       const messageId = await tab.evaluate(() => window.persona.track("Order Completed", { order_id: "o-1", revenue: 10, products: [{ product_id: "sku-1" }] }).messageId);
       // `pagehide` while the first request is still on the wire. (On a real navigation Chromium
@@ -306,14 +292,12 @@ describe("script tag", () => {
         { what: "the order sent while leaving" },
       );
       assert.equal(order.messageId, messageId);
-      assert.equal(requests, 2, "one keep-alive request, while the first still hangs");
+      assert.equal(proxy.requests.length, 2, "one keep-alive request, while the first still hangs");
       const names = (await collector.events({ anonymousId })).map((e) => e.event ?? e.type);
       assert.ok(names.includes("page"), "the batch that was stuck in flight went again with it");
       assert.deepEqual(errors, []);
       await context.close();
     } finally {
-      for (const res of hung) res.destroy();
-      proxy.closeAllConnections();
       proxy.close();
     }
   });

@@ -4,48 +4,27 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { join } from "node:path";
-import { launchBrowser, startCollector, tempDir, waitFor, watchedPage } from "./harness.mjs";
+import { launchBrowser, startCollector, startFaultProxy, tempDir, waitFor, watchedPage } from "./harness.mjs";
 
 let collector, browser, proxy, www;
-let collectorUp = false;
-let inFlight = 0;
-let lastRequestAt = 0;
-const delivered = new Map(); // messageId -> times forwarded and acknowledged
 
 before(async () => {
   www = tempDir();
   collector = await startCollector({ www });
-  // The "collector" the tabs talk to: 503 while down, then forwards and counts deliveries.
-  proxy = createServer(async (req, res) => {
-    const cors = { "access-control-allow-origin": "*" };
-    inFlight++;
-    lastRequestAt = Date.now();
-    res.on("close", () => inFlight--);
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    if (!collectorUp) return res.writeHead(503, cors).end();
-    const body = Buffer.concat(chunks);
-    const upstream = await fetch(`${collector.url}/v1/batch`, { method: "POST", body });
-    if (upstream.ok) {
-      for (const e of JSON.parse(body.toString()).batch) delivered.set(e.messageId, (delivered.get(e.messageId) ?? 0) + 1);
-    }
-    res.writeHead(upstream.status, { ...cors, "content-type": "application/json" }).end(await upstream.text());
-  });
-  await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${proxy.address().port}/v1/batch`;
+  // The "collector" the tabs talk to: 503 while down (until the test brings it back).
+  proxy = await startFaultProxy(collector.url);
+  proxy.fault = () => ({ status: 503 });
   writeFileSync(
     join(www, "tab.html"),
     `<!doctype html><title>Tab</title><script>window.persona = window.persona || [];</script>
-<script async src="/dist/persona.js" data-collector="${url}" data-flush-interval-ms="0" data-retry-base-ms="200"></script>`,
+<script async src="/dist/persona.js" data-collector="${proxy.url}" data-flush-interval-ms="0" data-retry-base-ms="200"></script>`,
   );
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  proxy?.closeAllConnections();
   proxy?.close();
   await collector?.stop();
 });
@@ -80,8 +59,8 @@ test("three tabs track at once, two close while the collector is down, nothing i
   // the tab that reclaims them; the collector drops those by messageId.
   await tabs[1].close();
   await tabs[2].close();
-  await waitFor(() => inFlight === 0 && Date.now() - lastRequestAt > 500, { what: "the proxy idle" });
-  collectorUp = true;
+  await waitFor(() => proxy.inFlight === 0 && Date.now() - proxy.lastRequestAt > 500, { what: "the proxy idle" });
+  proxy.fault = () => null; // the collector is back
 
   // A new tab reclaims the closed tabs' outboxes; the surviving tab delivers its own.
   const fresh = await context.newPage();
@@ -99,7 +78,7 @@ test("three tabs track at once, two close while the collector is down, nothing i
   await waitFor(async () => (await fresh.evaluate(() => window.persona.pending())) === 0 && (await tabs[0].evaluate(() => window.persona.pending())) === 0, {
     what: "both live tabs drained",
   });
-  for (const id of tracked) assert.equal(delivered.get(id), 1, `${id} delivered exactly once`);
+  for (const id of tracked) assert.equal(proxy.delivered.get(id), 1, `${id} delivered exactly once`);
   const left = await fresh.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("persona:outbox")));
   assert.deepEqual(left, [], "no outbox left behind");
   assert.deepEqual(errors, []);
