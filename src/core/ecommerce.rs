@@ -131,11 +131,6 @@ pub fn normalize(name: &str, properties: Value) -> Result<(String, Value)> {
     Ok((spec.name.to_owned(), properties))
 }
 
-/// True when `name` is (an alias of) a shop event of the spec.
-pub fn is_shop_event(name: &str) -> bool {
-    lookup(name).is_some()
-}
-
 /// Finds the spec by Segment name, its snake_case form, or GA4 name (the latter flagged).
 fn lookup(name: &str) -> Option<(&'static Spec, bool)> {
     SPECS.iter().find_map(|spec| {
@@ -261,7 +256,7 @@ mod tests {
     fn custom_events_pass_through_untouched() {
         let props = obj(&[("anything", "goes".into())]);
         assert_eq!(normalize("Newsletter Signup", props.clone()), Ok(("Newsletter Signup".into(), props)));
-        assert!(!is_shop_event("Newsletter Signup"));
+        assert!(lookup("Newsletter Signup").is_none());
     }
 
     #[test]
@@ -270,8 +265,8 @@ mod tests {
         for name in ["Product Viewed", "product_viewed", "PRODUCT_VIEWED"] {
             assert_eq!(normalize(name, props.clone()).unwrap().0, "Product Viewed", "{name}");
         }
-        assert!(!is_shop_event("productviewed"));
-        assert!(!is_shop_event("Product  Viewed"));
+        assert!(lookup("productviewed").is_none());
+        assert!(lookup("Product  Viewed").is_none());
     }
 
     #[test]

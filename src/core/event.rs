@@ -77,11 +77,11 @@ impl PageContext {
 /// True when two URLs name the same document: equal once their `#fragment` is dropped. A
 /// single-page app that only changes the fragment has not navigated.
 pub fn same_document(a: &str, b: &str) -> bool {
-    let document = |url: &'_ str| {
+    fn document(url: &str) -> &[u8] {
         let bytes = url.as_bytes();
         let end = bytes.iter().position(|c| *c == b'#').unwrap_or(bytes.len());
-        bytes.get(..end).unwrap_or(bytes).to_vec()
-    };
+        bytes.get(..end).unwrap_or(bytes)
+    }
     document(a) == document(b)
 }
 

@@ -130,6 +130,7 @@ impl Outbox {
 
     /// Appends an event; if the queue exceeds `max_queue`, drops the oldest events and returns how
     /// many were dropped.
+    #[cfg(test)]
     pub fn push(&mut self, entry: Entry, max_queue: u32) -> usize {
         self.push_within(entry, max_queue, usize::MAX)
     }

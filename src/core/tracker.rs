@@ -6,7 +6,7 @@
 //! the web layer to report. Only a failing random source is fatal, because ids must be unguessable.
 
 use crate::core::config::Config;
-use crate::core::consent::{Consent, State};
+use crate::core::consent::Consent;
 use crate::core::ecommerce;
 use crate::core::error::{Error, Result};
 use crate::core::event::{self, EventKind, PageContext, Stamp};
@@ -18,6 +18,8 @@ use crate::core::tabs;
 use crate::core::time::iso8601;
 use crate::core::value::Value;
 use crate::core::wire::segment;
+
+mod privacy;
 
 /// localStorage key of the visitor's anonymous id.
 pub const KEY_ANONYMOUS_ID: &str = "persona:anonymous_id";
@@ -123,66 +125,6 @@ impl<P: Platform> Tracker<P> {
         match stored {
             Some(existing) => self.anonymous_id = existing,
             None => self.write(KEY_ANONYMOUS_ID, &self.anonymous_id.clone()),
-        }
-    }
-
-    /// What the visitor allowed so far.
-    pub fn consent(&self) -> Consent {
-        self.consent
-    }
-
-    /// Records the visitor's answer for `categories` (all when empty). A grant persists the id,
-    /// the pending events and the answer, and lets them be sent; a denial of analytics drops
-    /// the queued events, and once nothing is granted every key persona wrote is erased.
-    pub fn set_consent(&mut self, state: State, categories: &[String]) -> Result<()> {
-        let before = self.consent;
-        self.consent.set(state, categories)?;
-        let now = self.consent;
-        if !now.keeps_events() {
-            self.outbox = Outbox::default();
-        }
-        if before.may_send() && !now.may_send() {
-            let _ = self.platform.remove(&self.outbox_key);
-        }
-        if now.may_store() {
-            if !before.may_store() {
-                self.restore_id();
-            }
-            if now.may_send() {
-                if let Some(live) = self.deferred_reclaim.take() {
-                    self.reclaim(live);
-                }
-            }
-            self.persist_session();
-            let remembered = self.platform.encode(&now.to_value());
-            match remembered {
-                Ok(text) => self.write(KEY_CONSENT, &text),
-                Err(e) => self.warnings.push(e),
-            }
-            self.persist_outbox();
-        } else if before.may_store() {
-            self.erase();
-        }
-        Ok(())
-    }
-
-    /// Erases every key persona wrote, drops queued events, starts a new anonymous id (kept in
-    /// memory only) and stops storing and sending until consent is granted again.
-    pub fn forget(&mut self) -> Result<()> {
-        self.erase();
-        self.session = None;
-        self.deferred_reclaim = None;
-        self.outbox = Outbox::default();
-        self.consent = Consent::all(State::Denied);
-        self.anonymous_id = id::uuid_v4(&self.platform)?;
-        Ok(())
-    }
-
-    /// Removes every key persona wrote (all tabs' outboxes included).
-    fn erase(&mut self) {
-        let keys = self.platform.keys().unwrap_or_default();
-        for key in keys.iter().filter(|k| k.starts_with(KEY_PREFIX)) {
-            let _ = self.platform.remove(key);
         }
     }
 
@@ -380,12 +322,11 @@ fn read(platform: &impl Platform, key: &str, warnings: &mut Vec<Error>) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::consent::{Consent, State};
     use crate::core::outbox::Urgency;
     use crate::core::platform::Clock;
     use crate::core::testing::MemPlatform;
 
-    fn config() -> Config {
+    pub(super) fn config() -> Config {
         Config {
             collector_url: "/v1/batch".into(),
             batch_size: 2,
@@ -394,7 +335,7 @@ mod tests {
         }
     }
 
-    fn page() -> PageContext {
+    pub(super) fn page() -> PageContext {
         PageContext { url: "http://shop/".into(), path: "/".into(), ..Default::default() }
     }
 
@@ -433,12 +374,12 @@ mod tests {
         assert_eq!(outbox_keys(&p), Vec::<String>::new(), "acknowledged events leave storage");
     }
 
-    fn persona_keys(p: &MemPlatform) -> Vec<String> {
+    pub(super) fn persona_keys(p: &MemPlatform) -> Vec<String> {
         use crate::core::platform::Storage;
         p.keys().unwrap().into_iter().filter(|k| k.starts_with(KEY_PREFIX)).collect()
     }
 
-    fn outbox_keys(p: &MemPlatform) -> Vec<String> {
+    pub(super) fn outbox_keys(p: &MemPlatform) -> Vec<String> {
         use crate::core::platform::Storage;
         p.keys().unwrap().into_iter().filter(|k| k.starts_with(tabs::OUTBOX_PREFIX)).collect()
     }
@@ -559,87 +500,6 @@ mod tests {
         t.settle(req.id, 400, None);
         assert_eq!(t.pending(), 0);
         assert_eq!(t.take_warnings(), [Error::BatchRejected]);
-    }
-
-    fn with_consent(consent: &str) -> Config {
-        let consent = Consent::from_option(Some(&consent.into())).unwrap();
-        Config { consent, ..config() }
-    }
-
-    fn context_consent(wire: &Value) -> Option<&Value> {
-        wire.get("context").and_then(|c| c.get("consent")).and_then(|c| c.get("categoryPreferences"))
-    }
-
-    #[test]
-    fn pending_consent_stores_and_sends_nothing_until_granted() {
-        let p = MemPlatform::default();
-        let mut t = Tracker::new(p.clone(), with_consent("pending")).unwrap();
-        let wire = t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap();
-        assert_eq!(context_consent(&wire).and_then(|c| c.get("analytics")), Some(&Value::Bool(false)));
-        t.page(Value::Null, &page()).unwrap();
-        assert_eq!(t.pending(), 2, "kept in memory");
-        assert_eq!(t.due_at(), None);
-        assert!(t.next_request(Urgency::Unload).is_none(), "not even while unloading");
-        assert_eq!(p.writes(), 0, "no storage write at all");
-
-        t.set_consent(State::Granted, &[]).unwrap();
-        assert_eq!(p.stored(KEY_ANONYMOUS_ID).as_deref(), Some(t.anonymous_id()));
-        assert!(
-            p.stored(&tabs::outbox_key(t.tab_id())).unwrap().contains("sku-1"),
-            "pending events persisted"
-        );
-        assert!(p.stored(KEY_CONSENT).unwrap().contains("granted"));
-        let req = t.next_request(Urgency::Now).unwrap();
-        assert_eq!(req.message_ids.len(), 2);
-        assert!(req.body.contains("Product Viewed"));
-
-        // The next page starts "pending" (the banner has not answered yet): the grant is remembered.
-        let again = Tracker::new(p.clone(), with_consent("pending")).unwrap();
-        assert!(again.consent().may_send());
-        assert_eq!(again.anonymous_id(), t.anonymous_id());
-    }
-
-    #[test]
-    fn denied_consent_keeps_nothing() {
-        let p = MemPlatform::default();
-        let mut t = Tracker::new(p.clone(), with_consent("denied")).unwrap();
-        let wire = t.track("x", Value::Null, &page()).unwrap();
-        assert_eq!(wire.get("event").and_then(Value::as_str), Some("x"), "the page still gets its event");
-        assert_eq!(t.pending(), 0);
-        assert!(t.next_request(Urgency::Unload).is_none());
-        assert_eq!(p.writes(), 0);
-        let pending = Tracker::new(p.clone(), with_consent("pending"));
-        assert!(!pending.unwrap().consent().may_send(), "a denial is not remembered as a grant");
-    }
-
-    #[test]
-    fn denying_after_a_grant_erases_what_was_stored() {
-        let p = MemPlatform::default();
-        let mut t = Tracker::new(p.clone(), config()).unwrap();
-        t.track("x", Value::Null, &page()).unwrap();
-        t.set_consent(State::Granted, &[]).unwrap();
-        assert!(outbox_keys(&p).len() == 1 && p.stored(KEY_CONSENT).is_some());
-        t.set_consent(State::Denied, &["analytics".into()]).unwrap();
-        assert_eq!((t.pending(), outbox_keys(&p).len()), (0, 0), "queued events dropped");
-        assert!(p.stored(KEY_ANONYMOUS_ID).is_some(), "personalization still granted");
-        t.set_consent(State::Denied, &["personalization".into()]).unwrap();
-        assert_eq!(persona_keys(&p), Vec::<String>::new(), "every key erased");
-        assert_eq!(t.set_consent(State::Granted, &["ads".into()]), Err(Error::OptionInvalid("consent")));
-    }
-
-    #[test]
-    fn forget_erases_everything_and_stops() {
-        let p = MemPlatform::default();
-        let mut t = Tracker::new(p.clone(), config()).unwrap();
-        let before = t.anonymous_id().to_owned();
-        t.track("x", Value::Null, &page()).unwrap();
-        t.forget().unwrap();
-        assert_eq!(persona_keys(&p), Vec::<String>::new());
-        assert_ne!(t.anonymous_id(), before);
-        assert_eq!(t.pending(), 0);
-        t.track("y", Value::Null, &page()).unwrap();
-        assert_eq!((t.pending(), t.next_request(Urgency::Now).is_none()), (0, true));
-        assert_eq!(p.stored(KEY_ANONYMOUS_ID), None, "the new id is not stored");
     }
 
     #[test]
