@@ -21,6 +21,7 @@ import type {
   PersonaError,
   PersonaEvents,
   Properties,
+  Transform,
   WireEvent,
 } from "./types.js";
 
@@ -77,10 +78,17 @@ function loadWasm(source: InitOptions["wasm"]): Promise<boolean> {
 }
 
 /** The options the engine validates: everything JSON-shaped (functions and the wasm source stay here). */
-function engineOptions(options: InitOptions): unknown {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) return options;
+/** The options the engine validates, and the `collector.transform` function it cannot take as
+ * data. A transform that is not a function stays in the options, where it is `option_invalid`. */
+function engineOptions(options: InitOptions): [unknown, Transform | undefined] {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) return [options, undefined];
   const { wasm: _wasm, ...rest } = options;
-  return rest;
+  const collector = rest.collector;
+  if (collector && typeof collector === "object" && typeof collector.transform === "function") {
+    const { transform, ...data } = collector;
+    return [{ ...rest, collector: data }, transform];
+  }
+  return [rest, undefined];
 }
 
 /** A persona instance. Get one with {@link Persona.init}. */
@@ -103,7 +111,9 @@ export class Persona {
     const starting = (async () => {
       const loaded = await loadWasm(options?.wasm);
       if (!loaded) return new Persona(null);
-      const engine = new Engine(engineOptions(options)); // throws PersonaError on bad options
+      const [engineOpts, transform] = engineOptions(options);
+      const engine = new Engine(engineOpts); // throws PersonaError on bad options
+      if (transform) engine.setTransform(transform);
       const persona = new Persona(engine);
       engine.setListener((kind: keyof PersonaEvents | "fault", detail: never) =>
         kind === "fault" ? persona.#fault(detail) : persona.#dispatch(kind, detail),

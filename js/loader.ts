@@ -9,7 +9,8 @@
  * Commands pushed onto the `window.persona` array before the module is ready run in order once it
  * is; afterwards `window.persona` is the live {@link Persona} instance, whose `push` runs commands
  * at once. `persona.wasm` is loaded from next to this script. Attributes: `data-collector`
- * (required), `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
+ * (required), `data-format` (`segment` | `native` | `snowplow`), `data-write-key`,
+ * `data-content-type`, `data-app-id`, `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
  * `data-retry-base-ms`, `data-consent` (`pending` | `granted` | `denied`), `data-respect-gpc`,
  * `data-autotrack="false"`,
  * `data-wasm` (another module URL). Including the tag twice starts persona
@@ -17,7 +18,7 @@
  * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
  */
 import { Persona } from "./index.js";
-import type { InitOptions } from "./types.js";
+import type { CollectorOptions, InitOptions } from "./types.js";
 
 declare global {
   interface Window {
@@ -41,6 +42,10 @@ function optionsFrom(el: HTMLScriptElement | null): InitOptions {
   return {
     collector: {
       url: data.collector as string,
+      format: data.format as CollectorOptions["format"],
+      writeKey: data.writeKey,
+      contentType: data.contentType as CollectorOptions["contentType"],
+      appId: data.appId,
       batchSize: numberAttr(data.batchSize),
       flushIntervalMs: numberAttr(data.flushIntervalMs),
       retryBaseMs: numberAttr(data.retryBaseMs),

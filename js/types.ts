@@ -41,6 +41,33 @@ export interface InitOptions {
 export interface CollectorOptions {
   /** An absolute `http(s)://` URL or a same-origin path such as `/v1/batch`. */
   url: string;
+  /**
+   * Wire format. `"segment"` (default): `{batch, sentAt}` for Segment, RudderStack, Jitsu and
+   * persona's collector (`/v1/batch`). `"native"`: persona's `{v: 1, events, sentAt}` (persona's
+   * collector: `/v1/events`). `"snowplow"`: Snowplow's tracker protocol, payload_data 1-0-4
+   * (`url` is then the collector's `/com.snowplowanalytics.snowplow/tp2` endpoint).
+   */
+  format?: "segment" | "native" | "snowplow";
+  /**
+   * Write key of the source. Sent inside the body (`writeKey`), or as
+   * `Authorization: Basic base64(key + ":")` with `contentType: "application/json"` and with the
+   * Snowplow format. 1–256 characters.
+   */
+  writeKey?: string;
+  /**
+   * `"text/plain"` (default): no CORS preflight for a collector on another origin.
+   * `"application/json"`: a JSON content type, for collectors that insist on one.
+   */
+  contentType?: "text/plain" | "application/json";
+  /** Snowplow application id (`aid`). */
+  appId?: string;
+  /**
+   * Anything else: receives each batch, as the configured format would send it, and returns the
+   * body to POST to `url` instead (a string, or a value sent as JSON), `null`/`undefined` to skip
+   * the batch, or a promise of either. If it throws, the batch is kept and retried with backoff
+   * (warning `transform_failed`). While the page unloads only a synchronous transform is sure to run.
+   */
+  transform?: Transform;
   /** Events per request. Default 20, range 1–100. */
   batchSize?: number;
   /** Longest wait for companions before a partial batch leaves, ms. Default 1000, range 0–60000. */
@@ -54,6 +81,9 @@ export interface CollectorOptions {
   /** Longest retry delay, ms. Default 60000, range 1000–3600000. */
   retryMaxMs?: number;
 }
+
+/** See {@link CollectorOptions.transform}. */
+export type Transform = (batch: Record<string, unknown>) => unknown;
 
 /** A consent answer. */
 export type ConsentState = "pending" | "granted" | "denied";
@@ -95,6 +125,7 @@ export type ErrorCode =
   | "entropy_unavailable"
   | "batch_rejected"
   | "encode_failed"
+  | "transform_failed"
   | "wasm_unavailable"
   | "internal";
 

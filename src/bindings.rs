@@ -152,4 +152,11 @@ impl Persona {
     pub fn set_listener(&self, listener: Option<Function>) {
         self.driver.set_listener(listener);
     }
+
+    /// Sets the `collector.transform` function (see `Driver::set_transform`); `undefined`
+    /// clears it.
+    #[wasm_bindgen(js_name = setTransform)]
+    pub fn set_transform(&self, transform: Option<Function>) {
+        self.driver.set_transform(transform);
+    }
 }

@@ -1,4 +1,4 @@
-//! HTTP routes: batch ingest, the read API, health, static files and CORS.
+//! HTTP routes: ingest in three formats, the read API, health, static files and CORS.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,8 +20,19 @@ use tower_http::services::ServeDir;
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
-use crate::ingest::{parse_batch_with_drops, MAX_BODY_BYTES};
+use crate::ingest::{parse_native, parse_segment, Ingest, MAX_BODY_BYTES};
+use crate::snowplow::parse_tp2;
 use crate::store::{EventFilter, Store};
+
+/// What every handler shares.
+pub struct App {
+    /// The database.
+    pub store: Arc<Store>,
+    /// Write keys accepted on ingest; empty when none is required.
+    pub write_keys: Vec<String>,
+}
+
+type Shared = State<Arc<App>>;
 
 /// Default `limit` of `GET /v1/events`.
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -31,13 +42,15 @@ pub const MAX_LIMIT: u32 = 1000;
 /// Builds the whole application: API routes, `/dist/` and `/` static directories, and CORS.
 pub fn router(store: Arc<Store>, config: &Config) -> Result<Router, String> {
     let not_found = not_found.into_service();
+    let state = Arc::new(App { store, write_keys: config.write_keys.clone() });
     let mut app = Router::new()
-        .route("/v1/batch", post(batch))
-        .route("/v1/events", get(events))
+        .route("/v1/batch", post(segment))
+        .route("/v1/events", get(events).post(native))
+        .route("/com.snowplowanalytics.snowplow/tp2", post(snowplow))
         .route("/health", get(health))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(store)
+        .with_state(state)
         .nest_service("/dist", ServeDir::new(&config.dist).not_found_service(not_found.clone()))
         .fallback_service(ServeDir::new(&config.www).not_found_service(not_found))
         .layer(middleware::from_fn(script_content_types));
@@ -65,7 +78,7 @@ fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
         CorsLayer::new()
             .allow_origin(allow)
             .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
-            .allow_headers([CONTENT_TYPE])
+            .allow_headers([CONTENT_TYPE, AUTHORIZATION])
             // The SDK honours Retry-After; a cross-origin page can only read it when exposed.
             .expose_headers([RETRY_AFTER])
             // No credentials: the SDK sends none cross-origin (`credentials: "same-origin"`), and the
@@ -74,11 +87,31 @@ fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
     ))
 }
 
-/// `POST /v1/batch`: validates the whole batch, then stores it in one transaction.
-async fn batch(
-    State(store): State<Arc<Store>>,
+/// `POST /v1/batch`: a Segment batch.
+async fn segment(State(app): Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
+    ingest(app, &headers, body, parse_segment).await
+}
+
+/// `POST /v1/events`: persona's native batch.
+async fn native(State(app): Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
+    ingest(app, &headers, body, parse_native).await
+}
+
+/// `POST /com.snowplowanalytics.snowplow/tp2`: Snowplow's tracker protocol.
+async fn snowplow(State(app): Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
+    ingest(app, &headers, body, parse_tp2).await
+}
+
+type Reply = Result<Json<Value>, ApiError>;
+
+/// Validates the whole body with `parse`, checks the write key, then stores the events in one
+/// transaction (each `messageId` once).
+async fn ingest(
+    app: Arc<App>,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+    parse: fn(&[u8]) -> Result<Ingest, ApiError>,
+) -> Reply {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(ErrorCode::PayloadTooLarge, format!("body is larger than {MAX_BODY_BYTES} bytes"))
@@ -86,10 +119,15 @@ async fn batch(
             ApiError::new(ErrorCode::InvalidBatch, format!("could not read the body: {rejection}"))
         }
     })?;
+    let header_key = basic_user(headers)?;
     let (received, outcome) = blocking(move || {
-        let (events, dropped) = parse_batch_with_drops(&body)?;
-        let outcome = store.insert_batch_reporting(&events, dropped, now_ms()).map_err(ApiError::storage)?;
-        Ok((events.len(), outcome))
+        let ingest = parse(&body)?;
+        check_write_key(&app.write_keys, header_key.as_deref().or(ingest.write_key.as_deref()))?;
+        let outcome = app
+            .store
+            .insert_batch_reporting(&ingest.events, ingest.dropped, now_ms())
+            .map_err(ApiError::storage)?;
+        Ok((ingest.events.len(), outcome))
     })
     .await?;
     Ok(Json(json!({
@@ -98,6 +136,35 @@ async fn batch(
         "stored": outcome.stored,
         "duplicates": outcome.duplicates,
     })))
+}
+
+/// The user name of an `Authorization: Basic` header (the write key), if there is one.
+fn basic_user(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(AUTHORIZATION) else { return Ok(None) };
+    let unauthorized =
+        || ApiError::new(ErrorCode::Unauthorized, "Authorization must be Basic base64(writeKey + \":\")");
+    let value = value.to_str().map_err(|_| unauthorized())?;
+    let encoded = value.strip_prefix("Basic ").ok_or_else(unauthorized)?;
+    let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded.trim())
+        .map_err(|_| unauthorized())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| unauthorized())?;
+    let user = decoded.split(':').next().unwrap_or_default();
+    Ok(Some(user.to_owned()))
+}
+
+/// Passes when no key is required, or `given` is one of `keys`.
+fn check_write_key(keys: &[String], given: Option<&str>) -> Result<(), ApiError> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    match given {
+        None | Some("") => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "this collector requires a write key: send writeKey in the body or Authorization: Basic base64(key + \":\")",
+        )),
+        Some(key) if keys.iter().any(|k| k == key) => Ok(()),
+        Some(_) => Err(ApiError::new(ErrorCode::Unauthorized, "unknown write key")),
+    }
 }
 
 /// Query parameters of `GET /v1/events`; numbers are parsed by hand for clear error messages.
@@ -149,17 +216,18 @@ impl EventsQuery {
 
 /// `GET /v1/events`: stored events matching the query, in received order.
 async fn events(
-    State(store): State<Arc<Store>>,
+    State(app): Shared,
     query: Result<Query<EventsQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))?;
     let filter = query.into_filter()?;
-    let events = blocking(move || store.query(&filter).map_err(ApiError::storage)).await?;
+    let events = blocking(move || app.store.query(&filter).map_err(ApiError::storage)).await?;
     Ok(Json(json!({ "events": events })))
 }
 
 /// `GET /health`: liveness plus the number of stored events.
-async fn health(State(store): State<Arc<Store>>) -> Result<Json<Value>, ApiError> {
+async fn health(State(app): Shared) -> Result<Json<Value>, ApiError> {
+    let store = Arc::clone(&app.store);
     let (count, dropped) = blocking(move || {
         let count = store.count().map_err(ApiError::storage)?;
         Ok((count, store.dropped_total().map_err(ApiError::storage)?))
@@ -231,6 +299,23 @@ mod tests {
         assert_eq!(query(None, Some("ten")).unwrap_err().code, ErrorCode::InvalidQuery);
         assert_eq!(query(None, Some("-1")).unwrap_err().code, ErrorCode::InvalidQuery);
         assert_eq!(query(Some("yesterday"), None).unwrap_err().code, ErrorCode::InvalidQuery);
+    }
+
+    #[test]
+    fn write_keys_from_header_or_body() {
+        let keys = vec!["k1".to_owned(), "k2".to_owned()];
+        assert!(check_write_key(&[], None).is_ok(), "no key required");
+        assert!(check_write_key(&keys, Some("k2")).is_ok());
+        assert_eq!(check_write_key(&keys, None).unwrap_err().code, ErrorCode::Unauthorized);
+        assert_eq!(check_write_key(&keys, Some("k3")).unwrap_err().message, "unknown write key");
+        let mut headers = HeaderMap::new();
+        assert_eq!(basic_user(&headers).unwrap(), None);
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic azE6")); // "k1:"
+        assert_eq!(basic_user(&headers).unwrap().as_deref(), Some("k1"));
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer k1"));
+        assert_eq!(basic_user(&headers).unwrap_err().code, ErrorCode::Unauthorized);
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert_eq!(basic_user(&headers).unwrap_err().code, ErrorCode::Unauthorized);
     }
 
     #[test]

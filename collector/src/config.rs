@@ -18,10 +18,16 @@ OPTIONS:
     --dist DIR             directory served at /dist/ (env PERSONA_DIST; default dist)
     --cors-origin ORIGIN   allow cross-origin requests from ORIGIN; repeatable; * allows any
                            (env PERSONA_CORS_ORIGINS, comma-separated; default: same-origin only)
+    --write-key KEY        require this write key on ingest; repeatable (env PERSONA_WRITE_KEYS,
+                           comma-separated; default: no key needed). Sent as writeKey in the
+                           body or as Authorization: Basic base64(KEY + \":\")
     -h, --help             print this help
 
 ENDPOINTS:
     POST /v1/batch    Segment batch {\"batch\":[...],\"sentAt\":...}, any content type, max 1 MiB
+    POST /v1/events   persona's native batch {\"v\":1,\"events\":[...],\"sentAt\":...}
+    POST /com.snowplowanalytics.snowplow/tp2
+                      Snowplow tracker protocol 2 (payload_data 1-0-4; eid required)
     GET  /v1/events   stored events (?anonymousId= &userId= &event= &type= &since=ms &limit=100)
     GET  /health      {\"ok\":true,\"events\":N}
 ";
@@ -39,6 +45,8 @@ pub struct Config {
     pub dist: PathBuf,
     /// Origins allowed to make cross-origin requests; `*` means any. Empty: same-origin only.
     pub cors_origins: Vec<String>,
+    /// Write keys accepted on ingest. Empty: ingest needs no key.
+    pub write_keys: Vec<String>,
 }
 
 /// What the command line asks for.
@@ -58,6 +66,7 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
     let mut www = None;
     let mut dist = None;
     let mut cors_origins = Vec::new();
+    let mut write_keys = Vec::new();
 
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -78,19 +87,28 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
                 cors_origins.push(value);
                 continue;
             }
+            "--write-key" => {
+                let value = flag_value(flag, inline, &mut rest)?;
+                write_keys.push(value);
+                continue;
+            }
             _ => return Err(format!("unknown argument {arg:?} (try --help)")),
         };
         *slot = Some(flag_value(flag, inline, &mut rest)?);
     }
     if cors_origins.is_empty() {
-        cors_origins = env("PERSONA_CORS_ORIGINS")
-            .map(|list| list.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
-            .unwrap_or_default();
+        cors_origins = list(env("PERSONA_CORS_ORIGINS"));
     }
     for origin in &cors_origins {
         if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
             return Err(format!("CORS origin {origin:?} must be * or start with http:// or https://"));
         }
+    }
+    if write_keys.is_empty() {
+        write_keys = list(env("PERSONA_WRITE_KEYS"));
+    }
+    if let Some(bad) = write_keys.iter().find(|k| k.chars().any(|c| c.is_control() || c == ':')) {
+        return Err(format!("write key {bad:?} must not contain ':' or control characters"));
     }
     let cors_origins = cors_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
     Ok(Command::Run(Config {
@@ -99,7 +117,15 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
         www: www.or_else(|| env("PERSONA_WWW")).unwrap_or_else(|| "www".to_owned()).into(),
         dist: dist.or_else(|| env("PERSONA_DIST")).unwrap_or_else(|| "dist".to_owned()).into(),
         cors_origins,
+        write_keys,
     }))
+}
+
+/// The items of a comma-separated list, trimmed, without empty ones.
+fn list(value: Option<String>) -> Vec<String> {
+    value
+        .map(|list| list.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+        .unwrap_or_default()
 }
 
 /// The value of `flag`: the part after `=`, or else the next argument.
@@ -140,6 +166,16 @@ mod tests {
         assert_eq!(config.www, PathBuf::from("www"));
         assert_eq!(config.dist, PathBuf::from("dist"));
         assert!(config.cors_origins.is_empty());
+        assert!(config.write_keys.is_empty());
+    }
+
+    #[test]
+    fn write_keys_repeat_or_come_comma_separated() {
+        let flags = run(&["--write-key", "k1", "--write-key=k2"], &[("PERSONA_WRITE_KEYS", "e")]).unwrap();
+        assert_eq!(flags.write_keys, ["k1", "k2"]);
+        let env = run(&[], &[("PERSONA_WRITE_KEYS", "a, b,")]).unwrap();
+        assert_eq!(env.write_keys, ["a", "b"]);
+        assert!(run(&["--write-key", "a:b"], &[]).unwrap_err().contains("must not contain"));
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     BatchTooLarge,
     /// 400: a query parameter of a read endpoint is malformed.
     InvalidQuery,
+    /// 401: the collector requires a write key and the request carried none, or an unknown one.
+    Unauthorized,
     /// 404: no route or static file at this path.
     NotFound,
     /// 405: the route exists but not for this method.
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::InvalidEvent => "invalid_event",
             ErrorCode::BatchTooLarge => "batch_too_large",
             ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
@@ -56,6 +59,7 @@ impl ErrorCode {
             | ErrorCode::InvalidEvent
             | ErrorCode::BatchTooLarge
             | ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

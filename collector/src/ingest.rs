@@ -1,4 +1,9 @@
-//! Batch validation: turns a raw `POST /v1/batch` body into events ready to store, or one [`ApiError`].
+//! Batch validation: turns a raw request body into events ready to store, or one [`ApiError`].
+//!
+//! Two JSON envelopes around canonical (Segment-spec) events are handled here: Segment's
+//! `{"batch": [...], "sentAt", "writeKey"?}` (`POST /v1/batch`) and persona's native
+//! `{"v": 1, "events": [...], "sentAt", "writeKey"?}` (`POST /v1/events`); both may carry persona's
+//! `dropped` report. Snowplow's tracker protocol is translated in [`crate::snowplow`].
 //!
 //! Everything here is pure (no I/O) so the rules can be unit-tested. A batch is all or nothing: the first
 //! invalid event rejects the whole batch.
@@ -49,22 +54,50 @@ pub struct ValidEvent {
     pub raw: String,
 }
 
+/// A request body, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingest {
+    /// The events, in order.
+    pub events: Vec<ValidEvent>,
+    /// How many events the sender's queue caps dropped since its last delivered batch (persona's
+    /// `dropped` report; 0 when absent).
+    pub dropped: u64,
+    /// The write key the body carried (`writeKey`), if any.
+    pub write_key: Option<String>,
+}
+
 /// Parses and validates a batch body. Accepts any bytes: the content type is not looked at.
 #[cfg(test)]
 pub fn parse_batch(body: &[u8]) -> Result<Vec<ValidEvent>, ApiError> {
-    parse_batch_with_drops(body).map(|(events, _)| events)
+    parse_segment(body).map(|ingest| ingest.events)
 }
 
-/// [`parse_batch`], plus the batch's `dropped` report: how many events the sender's queue caps
-/// dropped since its last delivered batch (persona's addition to the Segment format; 0 when
-/// absent). A `dropped` that is not a whole number ≥ 0 is `invalid_batch`.
-pub fn parse_batch_with_drops(body: &[u8]) -> Result<(Vec<ValidEvent>, u64), ApiError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("body is not valid JSON: {e}")))?;
+/// Parses a Segment batch, `{"batch": [...], "sentAt"?, "dropped"?, "writeKey"?}`. A `dropped` that
+/// is not a whole number ≥ 0 is `invalid_batch`.
+pub fn parse_segment(body: &[u8]) -> Result<Ingest, ApiError> {
+    parse_envelope(body, "batch", false)
+}
+
+/// Parses persona's native batch, `{"v": 1, "events": [...], "sentAt"?, "dropped"?, "writeKey"?}`.
+pub fn parse_native(body: &[u8]) -> Result<Ingest, ApiError> {
+    parse_envelope(body, "events", true)
+}
+
+/// Parses a JSON body, naming serde_json's line and column when it is not JSON.
+pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("body is not valid JSON: {e}")))
+}
+
+fn parse_envelope(body: &[u8], list: &str, versioned: bool) -> Result<Ingest, ApiError> {
+    let value = parse_json(body)?;
     let invalid_batch = |message: &str| ApiError::new(ErrorCode::InvalidBatch, message);
     let Value::Object(top) = value else {
-        return Err(invalid_batch("body must be a JSON object with a \"batch\" array"));
+        return Err(invalid_batch(&format!("body must be a JSON object with a \"{list}\" array")));
     };
+    if versioned && top.get("v").and_then(Value::as_u64) != Some(1) {
+        return Err(invalid_batch("v must be 1 (the native format's version)"));
+    }
     let batch_sent_at = match top.get("sentAt") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
@@ -75,41 +108,48 @@ pub fn parse_batch_with_drops(body: &[u8]) -> Result<(Vec<ValidEvent>, u64), Api
         Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or(0),
         Some(_) => return Err(invalid_batch("dropped must be a whole number of at least 0")),
     };
-    if let Some(key) = top.get("writeKey") {
-        if !key.is_null() && !key.is_string() {
-            return Err(invalid_batch("writeKey must be a string"));
-        }
-    }
-    let events = match top.get("batch") {
-        None => return Err(invalid_batch("batch is missing")),
-        Some(Value::Array(events)) => events,
-        Some(_) => return Err(invalid_batch("batch must be an array")),
+    let write_key = match top.get("writeKey") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(key)) => Some(key.clone()),
+        Some(_) => return Err(invalid_batch("writeKey must be a string")),
     };
-    if events.is_empty() {
-        return Err(invalid_batch("batch is empty"));
-    }
-    if events.len() > MAX_BATCH_EVENTS {
-        return Err(ApiError::new(
-            ErrorCode::BatchTooLarge,
-            format!("batch holds {} events; at most {MAX_BATCH_EVENTS} are accepted", events.len()),
-        ));
-    }
+    let events = match top.get(list) {
+        None => return Err(invalid_batch(&format!("{list} is missing"))),
+        Some(Value::Array(events)) => events,
+        Some(_) => return Err(invalid_batch(&format!("{list} must be an array"))),
+    };
+    check_count(list, events.len())?;
     let events = events
         .iter()
         .enumerate()
-        .map(|(i, event)| validate_event(i, event, batch_sent_at.as_deref()))
+        .map(|(i, event)| validate_event(list, i, event, batch_sent_at.as_deref()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((events, dropped))
+    Ok(Ingest { events, dropped, write_key })
 }
 
-/// Validates `batch[index]`; `batch_sent_at` fills in `sentAt` when the event has none.
+/// A batch holds 1..=[`MAX_BATCH_EVENTS`] events.
+pub fn check_count(list: &str, count: usize) -> Result<(), ApiError> {
+    if count == 0 {
+        return Err(ApiError::new(ErrorCode::InvalidBatch, format!("{list} is empty")));
+    }
+    if count > MAX_BATCH_EVENTS {
+        return Err(ApiError::new(
+            ErrorCode::BatchTooLarge,
+            format!("{list} holds {count} events; at most {MAX_BATCH_EVENTS} are accepted"),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates `{list}[index]`; `batch_sent_at` fills in `sentAt` when the event has none.
 pub fn validate_event(
+    list: &str,
     index: usize,
     event: &Value,
     batch_sent_at: Option<&str>,
 ) -> Result<ValidEvent, ApiError> {
     let invalid = |field: &str, rule: &str| {
-        ApiError::new(ErrorCode::InvalidEvent, format!("batch[{index}]{field} {rule}"))
+        ApiError::new(ErrorCode::InvalidEvent, format!("{list}[{index}]{field} {rule}"))
     };
     let Value::Object(obj) = event else {
         return Err(invalid("", "must be an object"));
@@ -294,6 +334,31 @@ mod tests {
             assert_eq!(code, ErrorCode::InvalidEvent);
             assert!(message.starts_with(expected), "{message} should start with {expected}");
         }
+    }
+
+    #[test]
+    fn native_batches_are_versioned_and_carry_the_key() {
+        let ingest = parse_native(
+            json!({"v": 1, "sentAt": "2026-01-01T00:00:00.000Z", "dropped": 4, "writeKey": "k", "events": [track("n1")]})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!((ingest.events.len(), ingest.dropped, ingest.write_key.as_deref()), (1, 4, Some("k")));
+        assert_eq!(ingest.events[0].sent_at.as_deref(), Some("2026-01-01T00:00:00.000Z"));
+        for (body, expected) in [
+            (json!({"events": [track("n1")]}), "v must be 1"),
+            (json!({"v": 2, "events": [track("n1")]}), "v must be 1"),
+            (json!({"v": 1, "batch": [track("n1")]}), "events is missing"),
+            (json!({"v": 1, "events": []}), "events is empty"),
+        ] {
+            let err = parse_native(body.to_string().as_bytes()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidBatch);
+            assert!(err.message.contains(expected), "{}", err.message);
+        }
+        let err =
+            parse_native(json!({"v": 1, "events": [{"type": "track"}]}).to_string().as_bytes()).unwrap_err();
+        assert!(err.message.starts_with("events[0].messageId"), "{}", err.message);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! persona's reference collector: Segment-style batch ingest into SQLite, a read API for tests and
-//! debugging, and static serving of the demo shop (`www/`) and the SDK build (`dist/`).
+//! persona's reference collector: ingest of Segment batches, persona's native batches and Snowplow's
+//! tracker protocol into SQLite (each `messageId` once), a read API for tests and debugging, and
+//! static serving of the demo shop (`www/`) and the SDK build (`dist/`).
 //!
 //! Run `collector --help` for flags. On start it prints `collector listening on http://ADDR (db: PATH)`.
 
@@ -7,6 +8,7 @@ mod api;
 mod config;
 mod error;
 mod ingest;
+mod snowplow;
 mod store;
 
 use std::io::Write;

@@ -231,3 +231,87 @@ fn drop_reports_are_counted_once_per_batch() {
     }
     assert_eq!(health_count(&collector), 3, "a rejected batch stores nothing");
 }
+
+/// A tp2 body with one Snowplow page view.
+fn tp2_page_view(eid: &str, duid: &str) -> Value {
+    json!({
+        "schema": "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4",
+        "data": [{"e": "pv", "eid": eid, "tv": "js-4.10.1", "p": "web", "duid": duid, "page": "Home",
+                  "url": "https://shop.test/", "dtm": "1795341600000", "stm": "1795341601000"}]
+    })
+}
+
+#[test]
+fn three_formats_land_in_one_store_each_message_id_once() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let post = |path: &str, body: &Value| {
+        let response = collector.request("POST", path, &[], body.to_string().as_bytes());
+        (response.status, response.json())
+    };
+    let (status, body) = post("/v1/batch", &json!({"batch": [track("f-1", "anon-f")]}));
+    assert_eq!((status, body["stored"].as_u64()), (200, Some(1)), "{body}");
+    let native = json!({"v": 1, "sentAt": "2026-11-22T10:00:00.000Z", "events": [track("f-2", "anon-f"), track("f-1", "anon-f")]});
+    let (status, body) = post("/v1/events", &native);
+    assert_eq!(
+        (status, body["stored"].as_u64(), body["duplicates"].as_u64()),
+        (200, Some(1), Some(1)),
+        "{body}"
+    );
+    let (status, body) = post("/com.snowplowanalytics.snowplow/tp2", &tp2_page_view("f-3", "anon-f"));
+    assert_eq!((status, body["stored"].as_u64()), (200, Some(1)), "{body}");
+    let (status, body) = post("/com.snowplowanalytics.snowplow/tp2", &tp2_page_view("f-3", "anon-f"));
+    assert_eq!((status, body["duplicates"].as_u64()), (200, Some(1)), "a resent tp2 event is stored once");
+
+    let (_, stored) = collector.get_json("/v1/events?anonymousId=anon-f");
+    let events = stored["events"].as_array().unwrap();
+    let ids: Vec<&str> = events.iter().map(|e| e["messageId"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["f-1", "f-2", "f-3"]);
+    let page = &events[2];
+    assert_eq!((page["type"].as_str(), page["name"].as_str()), (Some("page"), Some("Home")));
+    assert_eq!(page["originalTimestamp"], "2026-11-22T10:00:00.000Z");
+    assert_eq!(page["sentAt"], "2026-11-22T10:00:01.000Z");
+
+    let (status, body) = post(
+        "/com.snowplowanalytics.snowplow/tp2",
+        &json!({"schema": "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4", "data": [{"e": "pv", "tv": "t", "p": "web"}]}),
+    );
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_event")));
+    assert!(body["error"]["message"].as_str().unwrap().contains("data[0].eid is required"), "{body}");
+    let (status, body) = post("/v1/events", &json!({"events": [track("f-9", "anon-f")]}));
+    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_batch")));
+    assert_eq!(health_count(&collector), 3, "rejected bodies store nothing");
+}
+
+#[test]
+fn a_required_write_key_comes_in_the_body_or_as_basic_auth() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &["--write-key", "wk_live", "--write-key", "wk_other"]);
+    let send = |path: &str, headers: &[(&str, &str)], body: &Value| {
+        let response = collector.request("POST", path, headers, body.to_string().as_bytes());
+        (response.status, response.json())
+    };
+    let (status, body) = send("/v1/batch", &[], &json!({"batch": [track("w-1", "anon-w")]}));
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")), "{body}");
+    let (status, body) =
+        send("/v1/batch", &[], &json!({"writeKey": "nope", "batch": [track("w-1", "anon-w")]}));
+    assert_eq!((status, body["error"]["message"].as_str()), (401, Some("unknown write key")));
+    let (status, _) =
+        send("/v1/batch", &[], &json!({"writeKey": "wk_live", "batch": [track("w-1", "anon-w")]}));
+    assert_eq!(status, 200, "key in the body");
+    // base64("wk_other:")
+    let basic = [("authorization", "Basic d2tfb3RoZXI6")];
+    let (status, _) = send("/v1/events", &basic, &json!({"v": 1, "events": [track("w-2", "anon-w")]}));
+    assert_eq!(status, 200, "key as Basic auth");
+    let (status, _) = send("/com.snowplowanalytics.snowplow/tp2", &basic, &tp2_page_view("w-3", "anon-w"));
+    assert_eq!(status, 200, "Snowplow with Basic auth");
+    let (status, _) = send("/com.snowplowanalytics.snowplow/tp2", &[], &tp2_page_view("w-4", "anon-w"));
+    assert_eq!(status, 401, "Snowplow without a key");
+    let (status, body) = send(
+        "/v1/batch",
+        &[("authorization", "Bearer wk_live")],
+        &json!({"batch": [track("w-5", "anon-w")]}),
+    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(health_count(&collector), 3);
+}

@@ -12,7 +12,7 @@ fn preflight(collector: &Collector, origin: &str) -> common::Response {
         &[
             ("origin", origin),
             ("access-control-request-method", "POST"),
-            ("access-control-request-headers", "content-type"),
+            ("access-control-request-headers", "content-type, authorization"),
         ],
         b"",
     )
@@ -28,11 +28,8 @@ fn cors_only_for_configured_origins() {
     assert_eq!(allowed.header("access-control-allow-origin"), Some("http://shop.test"));
     let methods = allowed.header("access-control-allow-methods").unwrap().to_ascii_uppercase();
     assert!(methods.contains("POST") && methods.contains("GET"), "{methods}");
-    assert!(allowed
-        .header("access-control-allow-headers")
-        .unwrap()
-        .to_ascii_lowercase()
-        .contains("content-type"));
+    let headers = allowed.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
+    assert!(headers.contains("content-type") && headers.contains("authorization"), "{headers}");
 
     let other = preflight(&collector, "http://evil.test");
     assert_eq!(other.header("access-control-allow-origin"), None);

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! {
-//!   collector: { url: "/v1/batch", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000,
+//!   collector: { url: "/v1/batch", format: "segment", writeKey: "...", contentType: "text/plain",
+//!                appId: "shop", batchSize: 20, flushIntervalMs: 1000, maxQueue: 1000,
 //!                maxQueueBytes: 524288 },
 //!   pageview: true,
 //!   maxEventBytes: 32768,
@@ -19,12 +20,26 @@
 use crate::core::consent::Consent;
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
+use crate::core::wire::Format;
 
 /// Validated SDK configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Where batches are POSTed: an absolute `http(s)://` URL or a same-origin path (`/v1/batch`).
     pub collector_url: String,
+    /// Wire format (option `collector.format`): `"segment"` (default), `"native"` or `"snowplow"`;
+    /// see [`crate::core::wire`]. A JS `collector.transform` function receives the native batch.
+    pub format: Format,
+    /// Write key (option `collector.writeKey`, 1..=256 printable characters, default none): sent
+    /// in the body, or as `Authorization: Basic` where the body cannot carry it.
+    pub write_key: Option<String>,
+    /// Send `Content-Type: application/json` (option `collector.contentType:
+    /// "application/json"`). Default false: `"text/plain"`, which spares cross-origin requests
+    /// a CORS preflight; JSON with a write key moves the key into a header.
+    pub json_content_type: bool,
+    /// Snowplow application id, `aid` (option `collector.appId`, 1..=256 printable characters;
+    /// default none). Ignored by the other formats.
+    pub app_id: Option<String>,
     /// Events per request. Default 20, range 1..=100. Larger batches mean fewer requests but a
     /// larger loss window per failed request (retries keep the events either way).
     pub batch_size: u32,
@@ -73,6 +88,10 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             collector_url: String::new(),
+            format: Format::Segment,
+            write_key: None,
+            json_content_type: false,
+            app_id: None,
             batch_size: 20,
             flush_interval_ms: 1000,
             max_queue: 1000,
@@ -109,6 +128,22 @@ impl Config {
             Some(_) => return Err(Error::CollectorUrlInvalid),
         };
         let c = collector;
+        config.format = match c.get("format") {
+            None | Some(Value::Null) => Format::Segment,
+            Some(Value::String(name)) => Format::from_name(name).ok_or(Error::OptionInvalid("format"))?,
+            Some(_) => return Err(Error::OptionInvalid("format")),
+        };
+        if !matches!(c.get("transform"), None | Some(Value::Null)) {
+            // A function never gets here (the JS wrapper takes it); anything else is a mistake.
+            return Err(Error::OptionInvalid("transform"));
+        }
+        config.write_key = text(c, "writeKey")?;
+        config.app_id = text(c, "appId")?;
+        config.json_content_type = match text(c, "contentType")?.as_deref() {
+            None | Some("text/plain") => false,
+            Some("application/json") => true,
+            Some(_) => return Err(Error::OptionInvalid("contentType")),
+        };
         config.batch_size = uint(c, "batchSize", 1, 100, config.batch_size)?;
         config.flush_interval_ms = uint(c, "flushIntervalMs", 0, 60_000, config.flush_interval_ms)?;
         config.max_queue = uint(c, "maxQueue", 10, 10_000, config.max_queue)?;
@@ -142,6 +177,17 @@ fn flag(obj: &Value, key: &'static str, default: bool) -> Result<bool> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::OptionInvalid(key)),
+    }
+}
+
+/// Reads an optional string of 1..=256 printable characters (no control characters).
+fn text(obj: &Value, key: &'static str) -> Result<Option<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control) => {
+            Ok(Some(s.clone()))
+        }
         Some(_) => Err(Error::OptionInvalid(key)),
     }
 }
@@ -266,6 +312,36 @@ mod tests {
         assert!(Config::from_options(&opts("/c".into())).unwrap().autotrack_pageviews);
         let bad = opts("/c".into()).with("autotrack", "yes");
         assert_eq!(Config::from_options(&bad), Err(Error::OptionInvalid("autotrack")));
+        let collector = |key: &str, v: Value| {
+            Value::object().with("collector", Value::object().with("url", "/c").with(key, v))
+        };
+        let c = Config::from_options(&collector("format", "snowplow".into())).unwrap();
+        assert_eq!(c.format, Format::Snowplow);
+        assert_eq!(c.write_key, None);
+        assert!(!c.json_content_type);
+        let c = Config::from_options(&collector("contentType", "application/json".into())).unwrap();
+        assert!(c.json_content_type);
+        let c = Config::from_options(&collector("writeKey", "wk_1".into())).unwrap();
+        assert_eq!(c.write_key.as_deref(), Some("wk_1"));
+        for (key, bad) in [
+            ("format", Value::from("rudder")),
+            ("format", Value::Number(1.0)),
+            ("writeKey", Value::from("")),
+            ("writeKey", Value::from("a\nb")),
+            ("writeKey", Value::from("k".repeat(257))),
+            ("contentType", Value::from("application/x-www-form-urlencoded")),
+            ("appId", Value::Bool(true)),
+            ("transform", Value::from("x => x")),
+        ] {
+            let name = match key {
+                "transform" => "transform",
+                "format" => "format",
+                "writeKey" => "writeKey",
+                "contentType" => "contentType",
+                _ => "appId",
+            };
+            assert_eq!(Config::from_options(&collector(key, bad)), Err(Error::OptionInvalid(name)), "{key}");
+        }
         let bad_pageview = opts("/c".into()).with("pageview", "no");
         assert_eq!(Config::from_options(&bad_pageview), Err(Error::OptionInvalid("pageview")));
     }

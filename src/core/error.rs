@@ -46,6 +46,9 @@ pub enum Error {
     BatchRejected,
     /// Encoding a value to JSON failed.
     EncodeFailed,
+    /// The page's `collector.transform` threw, rejected or returned something that is not JSON;
+    /// the batch is kept and retried with backoff.
+    TransformFailed,
 }
 
 impl Error {
@@ -68,6 +71,7 @@ impl Error {
             Error::EntropyUnavailable => "entropy_unavailable",
             Error::BatchRejected => "batch_rejected",
             Error::EncodeFailed => "encode_failed",
+            Error::TransformFailed => "transform_failed",
         }
     }
 
@@ -94,6 +98,7 @@ impl Error {
             Error::EntropyUnavailable => "persona: secure random numbers are unavailable",
             Error::BatchRejected => "persona: the collector rejected a batch; it was dropped",
             Error::EncodeFailed => "persona: a value could not be encoded as JSON",
+            Error::TransformFailed => "persona: collector.transform failed; the batch will be retried",
         }
     }
 
@@ -134,6 +139,7 @@ mod tests {
             Error::EntropyUnavailable,
             Error::BatchRejected,
             Error::EncodeFailed,
+            Error::TransformFailed,
         ];
         let mut codes: Vec<&str> = all.iter().map(|e| e.code()).collect();
         for c in &codes {

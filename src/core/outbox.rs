@@ -275,6 +275,16 @@ impl Outbox {
         self.not_before = 0;
     }
 
+    /// Batch `id` left without a way to learn its outcome (a `sendBeacon` while the page unloads):
+    /// its events stay queued, and are sent again only after `retry_max_ms`, so that a page that
+    /// lives on does not repeat them at once. The collector keeps each `messageId` once.
+    pub fn unconfirmed(&mut self, id: u64, now: u64, config: &Config) {
+        if self.in_flight.as_ref().is_some_and(|(flying, _, _)| *flying == id) {
+            self.in_flight = None;
+            self.not_before = now.saturating_add(u64::from(config.retry_max_ms));
+        }
+    }
+
     /// Forgets the batch in flight without an outcome (the page went away mid-request): its
     /// events stay queued and are sent again.
     pub fn abandon_in_flight(&mut self) {
@@ -421,6 +431,29 @@ mod tests {
         assert_eq!(o.len(), 5, "the taken-over batch's late outcome is ignored");
         o.settle(unload.id, Delivery::Delivered, 5_003, &c, 0).unwrap();
         assert!(o.is_empty());
+    }
+
+    #[test]
+    fn unload_sends_chunks_under_the_keepalive_budget_and_beacons_wait() {
+        let c = config();
+        let mut o = Outbox::default();
+        for i in 0..40u64 {
+            o.push(Entry { bytes: 4000, ..entry(&i.to_string(), i) }, 100); // 160 kB queued
+        }
+        let mut chunks = Vec::new();
+        while let Some(chunk) = o.take_batch(100, &c, Urgency::Unload) {
+            assert!(chunk.bytes <= MAX_BATCH_BYTES && MAX_BATCH_BYTES < 64 * 1024);
+            chunks.push(chunk.message_ids.len());
+            o.settle(chunk.id, Delivery::Delivered, 100, &c, 0).unwrap();
+        }
+        assert_eq!(chunks, [15, 15, 10], "one chunk after another, all 40 events");
+        o.push(entry("late", 200), 100);
+        let beacon = o.take_batch(200, &c, Urgency::Unload).unwrap();
+        o.unconfirmed(beacon.id, 200, &c);
+        assert!(!o.in_flight() && o.len() == 1, "a beacon's events stay queued");
+        assert_eq!(o.due_at(&c), Some(200 + u64::from(c.retry_max_ms)), "and wait before going again");
+        o.unconfirmed(beacon.id + 1, 10_000_000, &c);
+        assert_eq!(o.due_at(&c), Some(200 + u64::from(c.retry_max_ms)), "another id changes nothing");
     }
 
     #[test]

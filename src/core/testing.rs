@@ -136,3 +136,89 @@ fn from_json(j: &serde_json::Value) -> Value {
         }
     }
 }
+
+/// The ways `value` breaks `schema`, for the subset of JSON Schema (draft 4) that the Snowplow
+/// schemas persona meets use: `type`, `properties`, `required`, `additionalProperties: false`,
+/// `items`, `minItems`, `minLength`, `maxLength`, `minimum`. Unknown keywords are an error, so a
+/// schema using more than this is noticed rather than half-checked.
+pub fn schema_violations(schema: &serde_json::Value, value: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    check(schema, value, "$", &mut out);
+    out
+}
+
+fn check(schema: &serde_json::Value, value: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    use serde_json::Value as J;
+    let Some(rules) = schema.as_object() else {
+        out.push(format!("{at}: schema is not an object"));
+        return;
+    };
+    for (keyword, rule) in rules {
+        match keyword.as_str() {
+            "$schema" | "description" | "self" => {}
+            "type" => {
+                let ok = match rule.as_str() {
+                    Some("object") => value.is_object(),
+                    Some("array") => value.is_array(),
+                    Some("string") => value.is_string(),
+                    Some("integer") => value.as_f64().is_some_and(|n| n.fract() == 0.0),
+                    Some("number") => value.is_number(),
+                    Some("boolean") => value.is_boolean(),
+                    other => {
+                        out.push(format!("{at}: unsupported type {other:?}"));
+                        true
+                    }
+                };
+                if !ok {
+                    out.push(format!("{at}: expected {rule}, got {value}"));
+                }
+            }
+            "properties" => {
+                if let (Some(props), J::Object(members)) = (rule.as_object(), value) {
+                    for (name, sub) in props {
+                        if let Some(member) = members.get(name) {
+                            check(sub, member, &format!("{at}.{name}"), out);
+                        }
+                    }
+                }
+            }
+            "required" => {
+                for name in rule.as_array().into_iter().flatten().filter_map(J::as_str) {
+                    if value.is_object() && value.get(name).is_none() {
+                        out.push(format!("{at}: missing required {name}"));
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if rule == &J::Bool(false) {
+                    let known = schema.get("properties").and_then(J::as_object);
+                    for name in value.as_object().into_iter().flat_map(|m| m.keys()) {
+                        if !known.is_some_and(|k| k.contains_key(name)) {
+                            out.push(format!("{at}: unexpected property {name}"));
+                        }
+                    }
+                }
+            }
+            "items" => {
+                for (i, item) in value.as_array().into_iter().flatten().enumerate() {
+                    check(rule, item, &format!("{at}[{i}]"), out);
+                }
+            }
+            "minItems" | "minLength" | "maxLength" | "minimum" => {
+                let limit = rule.as_f64().unwrap_or(f64::NAN);
+                let actual = match (keyword.as_str(), value) {
+                    ("minItems", J::Array(items)) => Some(items.len() as f64),
+                    ("minLength" | "maxLength", J::String(s)) => Some(s.chars().count() as f64),
+                    ("minimum", J::Number(n)) => n.as_f64(),
+                    _ => None,
+                };
+                let broken =
+                    actual.is_some_and(|a| if keyword == "maxLength" { a > limit } else { a < limit });
+                if broken {
+                    out.push(format!("{at}: {keyword} {limit} broken by {value}"));
+                }
+            }
+            other => out.push(format!("{at}: unsupported keyword {other}")),
+        }
+    }
+}

@@ -47,6 +47,43 @@ pub fn push_num(out: &mut String, n: u64, width: usize) {
     }
 }
 
+/// Parses what [`iso8601`] writes (`YYYY-MM-DDTHH:MM:SS.mmmZ`, years 1970..=9999) back into
+/// milliseconds since the epoch; `None` for any other shape. Used by wire formats that want epoch
+/// milliseconds (Snowplow's `dtm`).
+pub fn parse_iso8601(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u64> {
+        b.get(from..to)?
+            .iter()
+            .try_fold(0u64, |n, d| d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0')))
+    };
+    let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
+    let (hour, minute, second, ms) = (num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?);
+    if year < 1970 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from the civil date, the inverse of `civil_from_days`.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    let ms = days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+    // Reject dates that do not exist (Feb 30th): they would not round-trip.
+    (iso8601(ms) == s).then_some(ms)
+}
+
 /// Days since the epoch to (year, month, day) in the proleptic Gregorian calendar.
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
     // Shift the epoch to 0000-03-01 so leap days fall at the end of a 400-year era.
@@ -84,6 +121,28 @@ mod tests {
             assert!(cur > prev, "{cur} after {prev}");
             assert!(cur.ends_with("T00:00:00.000Z"));
             prev = cur;
+        }
+    }
+
+    #[test]
+    fn parses_what_it_writes() {
+        for ms in [0, 951_782_400_000, 1_795_305_600_123, 1_709_251_199_999, 253_402_300_799_999] {
+            assert_eq!(parse_iso8601(&iso8601(ms)), Some(ms));
+        }
+        for day in (0..(366 * 60)).step_by(7) {
+            let ms = day * 86_400_000 + 45_296_789;
+            assert_eq!(parse_iso8601(&iso8601(ms)), Some(ms));
+        }
+        for bad in [
+            "",
+            "2026-11-22",
+            "2026-02-30T00:00:00.000Z",
+            "2026-11-22T24:00:00.000Z",
+            "1969-12-31T23:59:59.999Z",
+            "2026-11-22T00:00:00.000+",
+            "2026-1x-22T00:00:00.000Z",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
         }
     }
 

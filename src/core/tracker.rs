@@ -15,9 +15,8 @@ use crate::core::outbox::{Delivery, Entry, Outbox, Urgency};
 use crate::core::platform::Platform;
 use crate::core::session::{Session, Visit};
 use crate::core::tabs;
-use crate::core::time::iso8601;
 use crate::core::value::Value;
-use crate::core::wire::segment;
+use crate::core::wire::{self, Body};
 
 mod privacy;
 
@@ -36,8 +35,8 @@ pub const KEY_PREFIX: &str = "persona:";
 pub struct Outgoing {
     /// Batch id, to pass back to [`Tracker::settle`].
     pub id: u64,
-    /// JSON request body.
-    pub body: String,
+    /// The request body and how to send it.
+    pub body: Body,
     /// The message ids it carries.
     pub message_ids: Vec<String>,
 }
@@ -257,8 +256,7 @@ impl<P: Platform> Tracker<P> {
         }
         let now = self.platform.now_ms();
         let batch = self.outbox.take_batch(now, &self.config, urgency)?;
-        let body = segment::batch(batch.events, &iso8601(now), batch.dropped);
-        match self.platform.encode(&body) {
+        match wire::encode(&self.config, batch.events, now, batch.dropped, &self.platform) {
             Ok(body) => Some(Outgoing { id: batch.id, body, message_ids: batch.message_ids }),
             Err(e) => {
                 self.warnings.push(e);
@@ -286,6 +284,12 @@ impl<P: Platform> Tracker<P> {
             self.warnings.push(e);
         }
         self.persist_outbox();
+    }
+
+    /// Request `id` went out without a way to learn its outcome (see [`Outbox::unconfirmed`]).
+    pub fn unconfirmed(&mut self, id: u64) {
+        let now = self.platform.now_ms();
+        self.outbox.unconfirmed(id, now, &self.config);
     }
 
     /// Drains the warnings collected since the last call.
@@ -365,7 +369,7 @@ mod tests {
         assert_eq!(t.pending(), 1, "in-flight events are kept until acknowledged, then reclaimed");
         let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids, [mid], "same messageId on retry");
-        let body = p.decode_json(&req.body);
+        let body = p.decode_json(&req.body.text);
         assert_eq!(body["batch"][0]["event"], "Product Viewed");
         assert_eq!(body["batch"][0]["properties"]["product_id"], "sku-1");
         assert!(body["sentAt"].is_string());
@@ -400,7 +404,7 @@ mod tests {
         c.reclaim(Some(vec![a.tab_id().to_owned()]));
         assert_eq!(c.pending(), 1);
         let req = c.next_request(Urgency::Now).unwrap();
-        assert!(req.body.contains("from b") && !req.body.contains("from a"));
+        assert!(req.body.text.contains("from b") && !req.body.text.contains("from a"));
         assert_eq!(a.pending(), 1);
     }
 
@@ -462,13 +466,13 @@ mod tests {
         assert_eq!(t.pending(), 10);
         assert_eq!(t.take_warnings(), [Error::OutboxOverflow]);
         let req = t.next_request(Urgency::Now).unwrap();
-        let body = p.decode_json(&req.body);
+        let body = p.decode_json(&req.body.text);
         assert_eq!(body["dropped"].as_f64(), Some(3.0));
         assert_eq!(body["batch"][0]["properties"]["i"].as_f64(), Some(3.0), "the oldest went first");
         t.settle(req.id, 200, None);
         t.track("f", Value::Null, &page()).unwrap();
         let req = t.next_request(Urgency::Now).unwrap();
-        assert!(p.decode_json(&req.body).get("dropped").is_none(), "reported once");
+        assert!(p.decode_json(&req.body.text).get("dropped").is_none(), "reported once");
     }
 
     #[test]

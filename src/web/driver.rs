@@ -2,6 +2,14 @@
 //! request and reports the outcome back. It also flushes when the page is hidden or unloads and
 //! when the browser comes back online, and tells a JS listener what happened.
 //!
+//! While the page is hidden or unloading, batches go with `fetch(..., {keepalive: true})`, one
+//! chunk (at most [`crate::core::outbox::MAX_BATCH_BYTES`], inside the browsers' 64 KiB
+//! keep-alive budget) at a time: each delivered chunk sends the next at once, for as long as the
+//! page lives. Where `keepalive` is unsupported, `navigator.sendBeacon` carries the chunk; a
+//! beacon reports nothing back, so its events stay queued and go again later (the collector keeps
+//! each `messageId` once). A keep-alive request still in flight when the page dies is resent the
+//! same way from localStorage by the next page.
+//!
 //! Listener notifications are `(kind, detail)` with kind `"event"` (the wire event just
 //! recorded), `"sent"` (`{status, count, messageIds}` after each request), `"warning"` (a
 //! `PersonaError`, each code at most once per page) or `"fault"` (something in persona itself
@@ -20,6 +28,7 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 use crate::core::autotrack;
 use crate::core::config::Config;
@@ -29,6 +38,7 @@ use crate::core::event;
 use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
+use crate::core::wire::Body;
 use crate::web::platform::WebPlatform;
 use crate::web::{convert, js_error, page, transport};
 
@@ -64,6 +74,17 @@ pub struct Driver {
     callbacks: RefCell<Vec<Closure<dyn FnMut()>>>,
     /// Warning codes already reported on this page.
     reported: RefCell<Vec<Error>>,
+    /// The page's `collector.transform` function, if any (see [`Driver::set_transform`]).
+    transform: RefCell<Option<Function>>,
+    /// Whether this browser's `fetch` supports `keepalive` (else unload uses `sendBeacon`).
+    keepalive: bool,
+    /// The page is hidden or unloading: delivered chunks chain the next one with `keepalive`.
+    hidden: Cell<bool>,
+    /// A keep-alive request is on the wire; it survives the page, so unload adds no other.
+    keepalive_in_flight: Cell<bool>,
+    /// A beacon left since the page was last visible: `pagehide` after `visibilitychange`
+    /// must not send the same events again.
+    beaconed: Cell<bool>,
 }
 
 impl Driver {
@@ -81,12 +102,26 @@ impl Driver {
             tick: RefCell::new(None),
             callbacks: RefCell::new(Vec::new()),
             reported: RefCell::new(Vec::new()),
+            transform: RefCell::new(None),
+            keepalive: transport::keepalive_supported(),
+            hidden: Cell::new(false),
+            keepalive_in_flight: Cell::new(false),
+            beaconed: Cell::new(false),
         }))
     }
 
     /// Sets (or clears) the JS listener.
     pub fn set_listener(&self, listener: Option<Function>) {
         *self.listener.borrow_mut() = listener;
+    }
+
+    /// Sets (or clears) the transform: a function that receives each batch, as the configured
+    /// format would send it, and returns the body to send instead (a string, or a value sent as
+    /// JSON), `null`/`undefined` to skip the batch (it counts as delivered), or a promise of
+    /// either. When it throws or its promise rejects, the batch is retried with backoff and a
+    /// `transform_failed` warning is reported.
+    pub fn set_transform(&self, transform: Option<Function>) {
+        *self.transform.borrow_mut() = transform;
     }
 
     /// Starts delivery: hooks page lifecycle events, records the automatic page view if
@@ -252,8 +287,10 @@ impl Driver {
     /// Takes the next batch if `urgency` allows it and sends it (with `keepalive` when the page
     /// is going away).
     fn pump(self: &Rc<Self>, urgency: Urgency) {
-        if self.stopped.get() || (self.requests.get() > 0 && urgency != Urgency::Unload) {
-            return;
+        let unloading = urgency == Urgency::Unload;
+        let busy = self.requests.get() > 0 && (!unloading || self.keepalive_in_flight.get());
+        if self.stopped.get() || busy || (unloading && self.beaconed.get()) {
+            return; // one request at a time; a keep-alive one or a beacon already outlives the page
         }
         let request = self.tracker.borrow_mut().next_request(urgency);
         self.report_warnings();
@@ -262,17 +299,37 @@ impl Driver {
             return;
         };
         let url = self.tracker.borrow().config().collector_url.clone();
+        let transform = self.transform.borrow().clone();
+        if unloading && !self.keepalive && transform.is_none() && transport::beacon(&url, &request.body) {
+            self.tracker.borrow_mut().unconfirmed(request.id);
+            self.beaconed.set(true);
+            return;
+        }
         self.requests.set(self.requests.get() + 1);
-        let keepalive = urgency == Urgency::Unload;
+        self.keepalive_in_flight.set(unloading);
         let driver = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
-            let outcome = transport::post(&url, &request.body, keepalive).await;
-            driver.settle(request, outcome);
+            let body = match &transform {
+                None => Ok(Some(request.body.clone())),
+                Some(f) => transformed(f, &request.body).await,
+            };
+            let outcome = match body {
+                Ok(Some(body)) => transport::post(&url, &body, unloading).await,
+                Ok(None) => transport::Outcome { status: 204, retry_after_ms: None },
+                Err(()) => {
+                    driver.warn(Error::TransformFailed);
+                    transport::FAILED
+                }
+            };
+            driver.settle(request, outcome, unloading);
         });
     }
 
-    fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome) {
+    fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome, keepalive: bool) {
         self.requests.set(self.requests.get().saturating_sub(1));
+        if keepalive {
+            self.keepalive_in_flight.set(false);
+        }
         if self.stopped.get() {
             return;
         }
@@ -284,18 +341,29 @@ impl Driver {
         let _ = Reflect::set(&detail, &"messageIds".into(), &ids);
         self.notify("sent", &detail);
         self.report_warnings();
-        self.schedule();
+        if self.hidden.get() && (200..300).contains(&outcome.status) {
+            self.pump(Urgency::Unload); // the next chunk, while the page still lives
+        } else {
+            self.schedule();
+        }
     }
 
     /// Flushes with `keepalive` when the page is hidden or unloads, and retries at once when the
     /// browser is back online.
     fn hook_lifecycle(self: &Rc<Self>) {
         let Some(window) = web_sys::window() else { return };
-        let hide = self.guarded(|driver| driver.pump(Urgency::Unload));
+        let hide = self.guarded(|driver| {
+            driver.hidden.set(true);
+            driver.pump(Urgency::Unload);
+        });
         let visibility = self.guarded(|driver| {
             let hidden = web_sys::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
+            driver.hidden.set(hidden);
+            if !hidden {
+                driver.beaconed.set(false);
+            }
             if hidden {
                 driver.pump(Urgency::Unload);
             }
@@ -330,17 +398,22 @@ impl Driver {
     fn report_warnings(&self) {
         let warnings = self.tracker.borrow_mut().take_warnings();
         for warning in warnings {
-            let fresh = {
-                let mut reported = self.reported.borrow_mut();
-                let fresh = !reported.contains(&warning);
-                if fresh {
-                    reported.push(warning);
-                }
-                fresh
-            };
+            self.warn(warning);
+        }
+    }
+
+    /// Tells the listener about `warning`, once per code and page.
+    fn warn(&self, warning: Error) {
+        let fresh = {
+            let mut reported = self.reported.borrow_mut();
+            let fresh = !reported.contains(&warning);
             if fresh {
-                self.notify("warning", &js_error(warning));
+                reported.push(warning);
             }
+            fresh
+        };
+        if fresh {
+            self.notify("warning", &js_error(warning));
         }
     }
 
@@ -350,4 +423,22 @@ impl Driver {
             let _ = listener.call2(&JsValue::NULL, &JsValue::from_str(kind), detail);
         }
     }
+}
+
+/// Runs the page's transform over a batch (see [`Driver::set_transform`]): `Ok(None)` to skip it,
+/// `Err(())` when the transform failed.
+async fn transformed(transform: &Function, body: &Body) -> core::result::Result<Option<Body>, ()> {
+    let batch = js_sys::JSON::parse(&body.text).map_err(drop)?;
+    let mut result = transform.call1(&JsValue::NULL, &batch).map_err(drop)?;
+    if let Some(promise) = result.dyn_ref::<js_sys::Promise>() {
+        result = JsFuture::from(promise.clone()).await.map_err(drop)?;
+    }
+    if result.is_null() || result.is_undefined() {
+        return Ok(None);
+    }
+    let text = match result.as_string() {
+        Some(text) => text,
+        None => js_sys::JSON::stringify(&result).ok().and_then(|s| s.as_string()).ok_or(())?,
+    };
+    Ok(Some(Body { text, json: body.json, authorization: body.authorization.clone() }))
 }

@@ -109,7 +109,7 @@ mod tests {
         assert!(p.stored(KEY_CONSENT).unwrap().contains("granted"));
         let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids.len(), 2);
-        assert!(req.body.contains("Product Viewed"));
+        assert!(req.body.text.contains("Product Viewed"));
 
         // The next page starts "pending" (the banner has not answered yet): the grant is remembered.
         let again = Tracker::new(p.clone(), with_consent("pending")).unwrap();
