@@ -287,28 +287,31 @@ export class Persona {
   }
 
   /**
-   * Clicks on elements annotated with `data-persona-event` or `data-persona-product-id`: their
-   * `data-persona-*` attributes go to the engine, which decides the event (see
-   * `src/core/autotrack.rs`). Listens in the capture phase, so a page that stops propagation or
-   * navigates at once still gets its click tracked; never prevents anything.
+   * Clicks. On an element annotated with `data-persona-event` or `data-persona-product-id`: its
+   * `data-persona-*` attributes go to the engine, which decides the event. Otherwise, on the
+   * nearest element matching `autotrack.clickSelector` (links and buttons by default) that is not
+   * inside `[data-persona-ignore]`: what {@link describe} reads off it goes to the engine, which
+   * builds `Element Clicked` (see `src/core/autotrack.rs`). Listens in the capture phase, so a
+   * page that stops propagation or navigates at once still gets its click tracked; never
+   * prevents anything.
    */
   #watchClicks(): void {
+    const selector = this.#call((e) => e.clickSelector(), undefined); // validated by the engine
     try {
       addEventListener(
         "click",
         (event) => {
           try {
             const target = event.target instanceof Element ? event.target : null;
-            const element = target?.closest<HTMLElement>("[data-persona-event],[data-persona-product-id]");
-            if (!element) return;
-            const attributes: Record<string, string | number> = {};
-            for (const [key, value] of Object.entries(element.dataset)) {
-              if (!key.startsWith("persona") || key.length === 7 || value === undefined) continue;
-              const name = key[7].toLowerCase() + key.slice(8);
-              const number = NUMERIC_ATTRIBUTES.has(name) && value.trim() !== "" ? Number(value) : NaN;
-              attributes[name] = Number.isFinite(number) ? number : value;
+            const annotated = target?.closest<HTMLElement>("[data-persona-event],[data-persona-product-id]");
+            if (annotated) {
+              this.#call((e) => e.clicked(personaAttributes(annotated)), undefined);
+              return;
             }
-            this.#call((e) => e.clicked(attributes), undefined);
+            const element = selector ? target?.closest(selector) : null;
+            if (element && !element.closest("[data-persona-ignore]")) {
+              this.#call((e) => e.elementClicked(describe(element)), undefined);
+            }
           } catch {
             /* a click must never fail because of persona */
           }
@@ -397,6 +400,36 @@ const SEARCH_PAUSE_MS = 800;
 
 /** `data-persona-*` attributes whose values are numbers. */
 const NUMERIC_ATTRIBUTES = new Set(["position", "price", "quantity"]);
+
+/** An annotated element's `data-persona-*` attributes, prefix removed, numbers as numbers. */
+function personaAttributes(element: HTMLElement): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(element.dataset)) {
+    if (!key.startsWith("persona") || key.length === 7 || value === undefined) continue;
+    const name = key[7].toLowerCase() + key.slice(8);
+    const number = NUMERIC_ATTRIBUTES.has(name) && value.trim() !== "" ? Number(value) : NaN;
+    attributes[name] = Number.isFinite(number) ? number : value;
+  }
+  return attributes;
+}
+
+/**
+ * What an `Element Clicked` event is made of: tag, id, resolved `href` of links, and label
+ * candidates in order of preference (text, `aria-label`, `title`, an image's `alt`, the caption
+ * of a form button). Never the value of a field the visitor types into.
+ */
+function describe(element: Element): Record<string, unknown> {
+  const caption = element instanceof HTMLInputElement && /^(submit|button|reset)$/.test(element.type) ? element.value : null;
+  const text = [
+    element.textContent?.slice(0, 1000),
+    element.getAttribute("aria-label"),
+    element.getAttribute("title"),
+    element.querySelector("img[alt]")?.getAttribute("alt"),
+    caption,
+  ];
+  const link = element instanceof HTMLAnchorElement || element instanceof HTMLAreaElement;
+  return { tag: element.localName, id: element.id, text, href: link ? element.href : undefined };
+}
 
 const TAB_LOCK = "persona-tab:";
 const RECLAIM_LOCK = "persona-reclaim";

@@ -12,7 +12,7 @@
  * (required), `data-format` (`segment` | `native` | `snowplow`), `data-write-key`,
  * `data-content-type`, `data-app-id`, `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
  * `data-retry-base-ms`, `data-consent` (`pending` | `granted` | `denied`), `data-respect-gpc`,
- * `data-autotrack="false"`,
+ * `data-autotrack="false"`, `data-click-selector` (a CSS selector, or `"false"`),
  * `data-wasm` (another module URL). Including the tag twice starts persona
  * once. Nothing here throws into the page: a bad attribute or a
  * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
@@ -52,7 +52,7 @@ function optionsFrom(el: HTMLScriptElement | null): InitOptions {
     },
     pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
     consent: data.consent as InitOptions["consent"],
-    autotrack: data.autotrack === "false" ? false : undefined,
+    autotrack: data.autotrack === "false" ? false : { clickSelector: data.clickSelector === "false" ? false : data.clickSelector },
     respectGpc: data.respectGpc === undefined ? undefined : data.respectGpc !== "false",
     wasm: new URL(data.wasm || "persona.wasm", src).href,
   };
@@ -83,8 +83,8 @@ function boot(): void {
   }
   Persona.init(options).then(install, (error: unknown) => {
     try {
-      const code = (error as { code?: string })?.code ?? "internal";
-      console.warn(error instanceof Error ? error.message : String(error), `(${code})`);
+      const { code = "internal", option } = (error ?? {}) as { code?: string; option?: string };
+      console.warn(error instanceof Error ? error.message : String(error), `(${code}${option ? `: ${option}` : ""})`);
     } catch {
       /* ignore */
     }

@@ -13,8 +13,14 @@ export interface InitOptions {
    * `data-persona-list`, `-position`, `-name`, `-brand`, `-category`, `-price`...). `searches`
    * (default `true`): submitting a form with an input marked `data-persona-search`, or pausing
    * while typing in it, is `Products Searched`; product clicks afterwards carry the `query`.
+   * `clickSelector` (default `"a[href],area[href],button,[role=button],input[type=submit],input[type=button]"`,
+   * every link and button): a CSS selector; a click on the nearest matching element that is
+   * not inside an annotated one or a `[data-persona-ignore]` one is `Element Clicked` with `tag`,
+   * `text` (at most 100 characters), `id`, and for links `href` (no fragment) and `outbound`.
+   * `false` or `""` switches it off, as does `clicks: false`. A selector the browser rejects
+   * fails `init` with `option_invalid` (`option: "clickSelector"`).
    */
-  autotrack?: boolean | { pageviews?: boolean; clicks?: boolean; searches?: boolean };
+  autotrack?: boolean | { pageviews?: boolean; clicks?: boolean; searches?: boolean; clickSelector?: string | false };
   /**
    * What the visitor allowed so far: one state for every category, or per category. Default
    * `"granted"`. With `"pending"` nothing is stored or sent until {@link ConsentApi.grant}.

@@ -25,13 +25,16 @@ pub struct Persona {
 impl Persona {
     /// Validates `options` and restores the visitor from localStorage. Throws a `PersonaError`
     /// (`config_invalid`, `collector_missing`, `collector_url_invalid`, `option_invalid`,
-    /// `entropy_unavailable`).
+    /// `entropy_unavailable`); a `clickSelector` the browser rejects is `option_invalid`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Persona, JsValue> {
         let options = convert::to_value(&options).map_err(|_| js_error(Error::ConfigInvalid))?;
         let mut config = Config::from_options(&options).map_err(js_error)?;
         if config.respect_gpc && page::global_privacy_control() {
             config.consent = Consent::all(State::Denied);
+        }
+        if config.click_selector.as_deref().is_some_and(|s| !page::selector_valid(s)) {
+            return Err(js_error(Error::OptionInvalid("clickSelector")));
         }
         let driver = Driver::new(config).map_err(js_error)?;
         Ok(Persona { driver })
@@ -75,6 +78,22 @@ impl Persona {
     pub fn clicked(&self, attributes: JsValue) {
         if let Ok(attributes) = convert::to_value(&attributes) {
             self.driver.clicked(attributes);
+        }
+    }
+
+    /// The CSS selector of `autotrack.clickSelector` (validated at init), `undefined` when off.
+    #[wasm_bindgen(js_name = clickSelector)]
+    pub fn click_selector(&self) -> Option<String> {
+        self.driver.click_selector()
+    }
+
+    /// A click on a link or button matched by `clickSelector`, not inside an annotated element:
+    /// `element` is `{tag, id, text: [label candidates], href?}` (see `core::autotrack`). Records
+    /// an `Element Clicked` event; never throws.
+    #[wasm_bindgen(js_name = elementClicked)]
+    pub fn element_clicked(&self, element: JsValue) {
+        if let Ok(element) = convert::to_value(&element) {
+            self.driver.element_clicked(element);
         }
     }
 

@@ -108,6 +108,9 @@ fn init_rejects_bad_options_with_codes() {
         ("({ collector: { url: '/c' }, onEvent() {} })", "config_invalid"),
         ("({ collector: { url: '/c' }, consent: 'maybe' })", "option_invalid"),
         ("({ collector: { url: '/c' }, consent: { analytics: true } })", "option_invalid"),
+        ("({ collector: { url: '/c' }, autotrack: { clickSelector: 'a]' } })", "option_invalid"),
+        ("({ collector: { url: '/c' }, autotrack: { clickSelector: 'button:nope' } })", "option_invalid"),
+        ("({ collector: { url: '/c' }, autotrack: { clickSelector: 7 } })", "option_invalid"),
     ] {
         let err = Persona::new(eval(opts)).err().unwrap_or_else(|| panic!("{opts} accepted"));
         assert_eq!(code_of(&err), code, "{opts}");
@@ -116,6 +119,25 @@ fn init_rejects_bad_options_with_codes() {
     }
     let err = Persona::new(eval("({ collector: { url: '/c', batchSize: 0 } })")).err().unwrap();
     assert_eq!(Reflect::get(&err, &"option".into()).unwrap().as_string().as_deref(), Some("batchSize"));
+    let err = Persona::new(eval("({ collector: { url: '/c' }, autotrack: { clickSelector: '>>' } })"))
+        .err()
+        .unwrap();
+    assert_eq!(Reflect::get(&err, &"option".into()).unwrap().as_string().as_deref(), Some("clickSelector"));
+}
+
+#[wasm_bindgen_test]
+fn the_click_selector_is_checked_by_the_browser_and_handed_to_the_wrapper() {
+    let selector = |opts: &str| Persona::new(eval(opts)).unwrap().click_selector();
+    let default = selector("({ collector: { url: '/c' } })").unwrap();
+    assert_eq!(default, persona::core::autotrack::DEFAULT_CLICK_SELECTOR);
+    let custom = "a.cta:not([href^='mailto:']), .banner > button, [data-track]:has(img)";
+    assert_eq!(
+        selector(&format!("({{ collector: {{ url: '/c' }}, autotrack: {{ clickSelector: {custom:?} }} }})"))
+            .as_deref(),
+        Some(custom)
+    );
+    assert_eq!(selector("({ collector: { url: '/c' }, autotrack: { clickSelector: false } })"), None);
+    assert_eq!(selector("({ collector: { url: '/c' }, autotrack: { clicks: false } })"), None);
 }
 
 #[wasm_bindgen_test]

@@ -8,7 +8,8 @@
 //!   pageview: true,
 //!   maxEventBytes: 32768,
 //!   sessionTimeoutMs: 1800000,
-//!   autotrack: { pageviews: true, clicks: true, searches: true },  // or false
+//!   autotrack: { pageviews: true, clicks: true, searches: true,     // or false
+//!                clickSelector: "a[href],button,…" },               // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
 //!   respectGpc: false
 //! }
@@ -17,6 +18,7 @@
 //! SDK keeps working with an older one. A wrong type or an out-of-range number is
 //! [`Error::OptionInvalid`] naming the option; nothing half-configured is ever started.
 
+use crate::core::autotrack;
 use crate::core::consent::Consent;
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
@@ -77,6 +79,13 @@ pub struct Config {
     /// Track searches in forms and inputs marked `data-persona-search`. Option
     /// `autotrack.searches`, default true.
     pub autotrack_searches: bool,
+    /// CSS selector of the links and buttons whose clicks are `Element Clicked` events (the
+    /// nearest match from the click target, unless the click is inside an annotated element and
+    /// tracked as such). Option `autotrack.clickSelector`: default
+    /// [`autotrack::DEFAULT_CLICK_SELECTOR`] (every link and button); `false` or `""` switches it
+    /// off, as do `autotrack.clicks: false` and `autotrack: false` (then `None`). The browser
+    /// checks it at init. See [`autotrack::element_click`].
+    pub click_selector: Option<String>,
     /// What the visitor allowed so far (option `consent`); see [`crate::core::consent`].
     pub consent: Consent,
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
@@ -106,6 +115,7 @@ impl Default for Config {
             autotrack_pageviews: true,
             autotrack_clicks: true,
             autotrack_searches: true,
+            click_selector: Some(autotrack::DEFAULT_CLICK_SELECTOR.to_owned()),
         }
     }
 }
@@ -168,6 +178,9 @@ impl Config {
                 ),
                 Some(_) => return Err(Error::OptionInvalid("autotrack")),
             };
+        let selector =
+            autotrack::click_selector(options.get("autotrack").and_then(|a| a.get("clickSelector")))?;
+        config.click_selector = selector.filter(|_| config.autotrack_clicks);
         Ok(config)
     }
 }
@@ -344,5 +357,25 @@ mod tests {
         }
         let bad_pageview = opts("/c".into()).with("pageview", "no");
         assert_eq!(Config::from_options(&bad_pageview), Err(Error::OptionInvalid("pageview")));
+    }
+
+    #[test]
+    fn click_selector_follows_autotrack_clicks() {
+        let selector = |kinds: Value| Config::from_options(&opts("/c".into()).with("autotrack", kinds));
+        assert_eq!(
+            selector(Value::object().with("clickSelector", "a.cta")).unwrap().click_selector.as_deref(),
+            Some("a.cta")
+        );
+        assert_eq!(
+            selector(Value::object().with("clicks", false).with("clickSelector", "a"))
+                .unwrap()
+                .click_selector,
+            None
+        );
+        assert_eq!(selector(false.into()).unwrap().click_selector, None);
+        assert_eq!(
+            selector(Value::object().with("clickSelector", 1.0)),
+            Err(Error::OptionInvalid("clickSelector"))
+        );
     }
 }

@@ -205,6 +205,22 @@ impl Driver {
         }
     }
 
+    /// The CSS selector of the links and buttons whose clicks are tracked, `None` when off.
+    pub fn click_selector(&self) -> Option<String> {
+        self.tracker.borrow().config().click_selector.clone()
+    }
+
+    /// A click on a link or button matched by `autotrack.clickSelector`, described by the web
+    /// wrapper (see [`autotrack::element_click`]): an `Element Clicked` event.
+    pub fn element_clicked(self: &Rc<Self>, element: Value) {
+        if self.stopped.get() || self.tracker.borrow().config().click_selector.is_none() {
+            return;
+        }
+        if let Some(properties) = autotrack::element_click(&element, &page::current(&self.env).url) {
+            let _ = self.record(Some(autotrack::ELEMENT_CLICKED), properties);
+        }
+    }
+
     /// The visitor searched (a marked form was submitted, or typing paused in a marked input):
     /// a `Products Searched` event unless it repeats the last search, with `autotrack.searches`.
     pub fn searched(self: &Rc<Self>, query: &str) {

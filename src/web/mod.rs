@@ -3,7 +3,7 @@
 //! - [`convert`]: JS values ⇄ [`crate::core::value::Value`], with the checks `track` needs;
 //! - [`platform`]: [`WebPlatform`](platform::WebPlatform), the core's ports over localStorage,
 //!   `Date.now`, `JSON` and `crypto.getRandomValues`;
-//! - [`page`]: the page context stamped on events;
+//! - [`page`]: the page context stamped on events, and the browser's check of a CSS selector;
 //! - [`transport`]: `fetch` POST of a batch, with keep-alive while the page unloads;
 //! - [`driver`]: owns the tracker, schedules deliveries with `setTimeout`, flushes when the page
 //!   is hidden, and reports events, deliveries and warnings to a JS listener;

@@ -1,5 +1,7 @@
 //! The page context stamped on every event, read from `location` and `document`.
 
+use wasm_bindgen::prelude::wasm_bindgen;
+
 use crate::core::campaign;
 use crate::core::event::PageContext;
 use crate::core::value::Value;
@@ -61,4 +63,15 @@ pub fn global_privacy_control() -> bool {
     web_sys::window()
         .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"globalPrivacyControl".into()).ok())
         .is_some_and(|v| v.as_bool() == Some(true))
+}
+
+#[wasm_bindgen(inline_js = "export function selector_valid(s) {
+  if (typeof document === 'undefined') return true;
+  try { document.createDocumentFragment().querySelector(s); return true; } catch (_) { return false; }
+}")]
+extern "C" {
+    /// True when the browser accepts `selector` as a CSS selector (`querySelector` would not
+    /// throw). Checked on an empty fragment, so the page is not searched. Without a DOM there is
+    /// nothing to click and every selector passes.
+    pub fn selector_valid(selector: &str) -> bool;
 }

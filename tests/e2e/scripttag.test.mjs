@@ -50,6 +50,23 @@ describe("script tag", () => {
 <a id="card" href="#" data-persona-product-id="sku-1">card</a>`,
     );
 
+    // Links and buttons: tracked by the default click selector, a custom one, or not at all.
+    const links = (attrs) => `<!doctype html><title>Links</title><script>window.persona = window.persona || [];</script>
+<script async src="/dist/persona.js" data-collector="/v1/batch" data-flush-interval-ms="0" ${attrs}></script>
+<nav><a id="home" class="cta" href="/p/sku-9?color=red#reviews" onclick="event.preventDefault()">
+    Sony   WH-1000XM5
+    headphones </a></nav>
+<a id="partner" href="https://user:pw@partner.example/deal?ref=shop" onclick="event.preventDefault()"><img id="banner" alt="Partner deal" width="20" height="20" src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"></a>
+<button id="wish" aria-label="Add to wishlist"><svg width="20" height="20"><circle id="heart" cx="10" cy="10" r="9"/></svg></button>
+<form onsubmit="event.preventDefault()"><input id="email" name="email" value="max@example.com"><input type="submit" id="buy" value="Buy now"></form>
+<p><span id="plain">plain text, not a link</span></p>
+<a id="card" href="#card" data-persona-product-id="sku-1" data-persona-list="home" data-persona-position="3"><button id="quick">Quick view</button></a>
+<div data-persona-ignore><a id="account" href="/account" onclick="event.preventDefault()">Max Mustermann</a></div>`;
+    writeFileSync(join(www, "links.html"), links(""));
+    writeFileSync(join(www, "links-cta.html"), links('data-click-selector="a.cta"'));
+    writeFileSync(join(www, "links-off.html"), links('data-click-selector="false"'));
+    writeFileSync(join(www, "bad-selector.html"), page('data-collector="/v1/batch" data-click-selector="a]"'));
+
     // The tag twice (a theme and an app both add it).
     writeFileSync(
       join(www, "twice.html"),
@@ -84,13 +101,13 @@ describe("script tag", () => {
     assert.match(anonymousId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.equal(await tab.evaluate(() => window.callbackSaw), anonymousId, "function commands get the API");
 
-    await tab.click("#b"); // push after load runs at once
+    await tab.click("#b"); // push after load runs at once (and a button: autotracked as well)
     const events = await waitFor(
       async () => {
         const evs = await collector.events({ anonymousId });
-        return evs.length >= 4 ? evs : null;
+        return evs.length >= 5 ? evs : null;
       },
-      { what: "4 events in the collector" },
+      { what: "5 events in the collector" },
     );
     const byName = (n) => events.filter((e) => e.event === n);
     const pages = events.filter((e) => e.type === "page");
@@ -100,7 +117,8 @@ describe("script tag", () => {
     assert.deepEqual(byName("Queued Before Load")[0].properties, { n: 1, nested: { ok: true }, list: ["a", "b"] });
     assert.equal(byName("Queued Second").length, 1, "a bad command in the queue does not stop the ones after it");
     assert.deepEqual(byName("Button Clicked")[0].properties, { id: "b" });
-    assert.equal(events.length, 4, "the invalid track(42) was not enqueued");
+    assert.deepEqual(byName("Element Clicked")[0].properties, { tag: "button", text: "go", id: "b" });
+    assert.equal(events.length, 5, "the invalid track(42) was not enqueued");
     const q1 = events.indexOf(byName("Queued Before Load")[0]);
     const q2 = events.indexOf(byName("Queued Second")[0]);
     assert.ok(q1 < q2, "queue order is kept");
@@ -216,8 +234,41 @@ describe("script tag", () => {
     await tab.evaluate(() => window.persona.track("Marker", {}));
     await waitFor(async () => (await collector.events({ anonymousId, event: "Marker" })).length === 1, { what: "marker" });
     const events = await collector.events({ anonymousId });
-    assert.equal(events.filter((e) => e.event === "Product Clicked").length, 0, "no click autotracking");
+    assert.equal(events.filter((e) => e.event === "Product Clicked" || e.event === "Element Clicked").length, 0, "no click autotracking");
     assert.equal(events.filter((e) => e.type === "page" && e.properties.path === "/elsewhere").length, 0, "no SPA page view");
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("clicks on links and buttons matching the click selector are Element Clicked, annotated ones are not", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    const clicksOn = async (file) => {
+      await tab.goto(`${collector.url}/${file}`);
+      await tab.waitForFunction(() => typeof window.persona?.track === "function");
+      for (const target of ["#home", "#banner", "#heart", "#email", "#buy", "#plain", "#quick", "#account"]) await tab.click(target);
+      const marker = await tab.evaluate((f) => window.persona.track("Marker", { file: f }).messageId, file);
+      const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+      await waitFor(async () => (await collector.events({ anonymousId, event: "Marker" })).some((e) => e.messageId === marker), {
+        what: `the marker after the clicks on ${file}`,
+      });
+      // Everything the page tracked after its page view, up to the marker.
+      const events = (await collector.events({ anonymousId })).filter((e) => e.context.page.path === `/${file}`);
+      return events.slice(events.findIndex((e) => e.type === "page") + 1, events.findIndex((e) => e.messageId === marker));
+    };
+    const clicked = (events) => events.map((e) => [e.event, e.properties]);
+
+    assert.deepEqual(clicked(await clicksOn("links.html")), [
+      ["Element Clicked", { tag: "a", text: "Sony WH-1000XM5 headphones", id: "home", href: `${collector.url}/p/sku-9?color=red`, outbound: false }],
+      ["Element Clicked", { tag: "a", text: "Partner deal", id: "partner", href: "https://partner.example/deal?ref=shop", outbound: true }],
+      ["Element Clicked", { tag: "button", text: "Add to wishlist", id: "wish" }],
+      ["Element Clicked", { tag: "input", text: "Buy now", id: "buy" }],
+      ["Product Clicked", { product_id: "sku-1", list_id: "home", position: 3 }],
+    ]);
+    assert.deepEqual(clicked(await clicksOn("links-cta.html")), [
+      ["Element Clicked", { tag: "a", text: "Sony WH-1000XM5 headphones", id: "home", href: `${collector.url}/p/sku-9?color=red`, outbound: false }],
+      ["Product Clicked", { product_id: "sku-1", list_id: "home", position: 3 }],
+    ]);
+    assert.deepEqual(clicked(await clicksOn("links-off.html")), [["Product Clicked", { product_id: "sku-1", list_id: "home", position: 3 }]]);
     assert.deepEqual(errors, []);
     await context.close();
   });
@@ -327,7 +378,8 @@ describe("script tag", () => {
   for (const [file, code] of [
     ["bad-attr.html", "collector_url_invalid"],
     ["no-attr.html", "collector_missing"],
-    ["bad-number.html", "option_invalid"],
+    ["bad-number.html", "option_invalid: batchSize"],
+    ["bad-selector.html", "option_invalid: clickSelector"],
   ]) {
     test(`${file}: a misconfigured tag warns with ${code} and the page keeps working`, async () => {
       const { page: tab, errors, warnings, context } = await watchedPage(browser);

@@ -106,6 +106,18 @@ test("a shopping journey lands in the database", async () => {
   assert.equal(order.products[0].product_id, boughtId);
   assert.ok(Math.abs(order.revenue - bought.price) < 0.01, `revenue ${order.revenue} for ${bought.price}`);
 
+  // The shop's buttons are tracked without markup (autotrack.clickSelector's default); Enter in
+  // the search field clicks the form's submit button, as browsers do. The annotated product card
+  // is Product Clicked only.
+  assert.deepEqual(
+    events.filter((e) => e.event === "Element Clicked").map((e) => e.properties),
+    [
+      { tag: "button", text: "Add to cart", id: "add-to-cart" },
+      { tag: "button", text: "Search" },
+      { tag: "button", text: "Checkout", id: "checkout" },
+    ],
+  );
+
   const sessions = new Set(events.map((e) => e.context.session.id));
   assert.equal(sessions.size, 1, "one visit across the shop's pages");
   assert.ok(events.every((e) => e.context.session.number === 1 && e.context.session.landing_page.endsWith("/")));
