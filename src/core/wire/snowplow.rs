@@ -18,7 +18,6 @@
 //! on the first event of the batch.
 
 use crate::core::error::Result;
-use crate::core::event::LIBRARY_VERSION;
 use crate::core::platform::Codec;
 use crate::core::time::parse_iso8601;
 use crate::core::value::Value;
@@ -34,6 +33,8 @@ pub const CONTEXTS_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/contexts/
 pub const TRACK_SCHEMA: &str = "iglu:dev.persona/track/jsonschema/1-0-0";
 /// persona's context entity: `{library, consent?, session?, campaign?, properties?, dropped?}`.
 pub const CONTEXT_SCHEMA: &str = "iglu:dev.persona/context/jsonschema/1-0-0";
+/// Tracker version (`tv`): `persona-` and this crate's version.
+pub const TRACKER_VERSION: &str = concat!("persona-", env!("CARGO_PKG_VERSION"));
 /// Tracker namespace (`tna`).
 pub const NAMESPACE: &str = "persona";
 
@@ -84,7 +85,7 @@ fn encode_event(
     let mut out = Value::object()
         .with("e", if is_page { "pv" } else { "ue" })
         .with("p", "web")
-        .with("tv", ["persona-", LIBRARY_VERSION].concat())
+        .with("tv", TRACKER_VERSION)
         .with("tna", NAMESPACE)
         .with("stm", stm);
     if let Some(app_id) = app_id {
