@@ -165,6 +165,28 @@ pub fn build(
         .with("context", context))
 }
 
+/// Longest `messageId` collectors accept (the reference collector's limit), in bytes.
+const MAX_MESSAGE_ID_LEN: usize = 200;
+
+/// True when `value` has the shape [`build`] gives events: a `track` with an `event` name or a
+/// `page`, a non-empty `messageId`, an `anonymousId`, and object `properties` and `context`.
+/// Stored events are checked with it: one that was tampered with would otherwise make the
+/// collector reject the whole batch it travels in, and the good events with it.
+pub fn is_wire_event(value: &Value) -> bool {
+    let text = |key| value.get(key).and_then(Value::as_str);
+    let object = |key| value.get(key).is_some_and(Value::is_object);
+    let named = match text("type") {
+        Some("track") => text("event").is_some(),
+        Some("page") => true,
+        _ => false,
+    };
+    named
+        && text("messageId").is_some_and(|id| (1..=MAX_MESSAGE_ID_LEN).contains(&id.len()))
+        && text("anonymousId").is_some()
+        && object("properties")
+        && object("context")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +261,27 @@ mod tests {
         assert_eq!(e.get("event"), None);
         let e = build(EventKind::Page, None, Value::object().with("path", "/x"), stamp(), &page()).unwrap();
         assert_eq!(e.get("properties").and_then(|p| p.get("path")).and_then(Value::as_str), Some("/x"));
+    }
+
+    #[test]
+    fn built_events_are_wire_events_and_tampered_ones_are_not() {
+        let track = build(EventKind::Track, Some("x"), Value::Null, stamp(), &page()).unwrap();
+        let page_view = build(EventKind::Page, None, Value::Null, stamp(), &page()).unwrap();
+        assert!(is_wire_event(&track) && is_wire_event(&page_view));
+        let tampered = [
+            Value::object(),
+            Value::from("track"),
+            track.clone().with("type", "nonsense"),
+            track.clone().with("event", Value::Null),
+            track.clone().with("messageId", ""),
+            track.clone().with("messageId", "m".repeat(MAX_MESSAGE_ID_LEN + 1)),
+            track.clone().with("anonymousId", 7.0),
+            track.clone().with("properties", "x"),
+            page_view.clone().with("context", Value::Null),
+        ];
+        for bad in tampered {
+            assert!(!is_wire_event(&bad), "{bad:?}");
+        }
     }
 
     #[test]

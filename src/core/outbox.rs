@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};
+use crate::core::event;
 use crate::core::value::Value;
 
 /// Largest request body persona sends, in bytes. Below the 64 KiB that browsers allow for
@@ -90,6 +91,17 @@ impl Delivery {
     }
 }
 
+/// The batch on the wire.
+#[derive(Debug)]
+struct InFlight {
+    id: u64,
+    message_ids: Vec<String>,
+    /// The drop count it reports.
+    dropped: u32,
+    /// Sent with `keepalive` ([`Urgency::Unload`]): it survives the page.
+    keepalive: bool,
+}
+
 /// The queue itself.
 #[derive(Debug, Default)]
 pub struct Outbox {
@@ -98,8 +110,8 @@ pub struct Outbox {
     total_bytes: usize,
     /// Events dropped by the caps and not yet reported to the collector.
     dropped: u32,
-    /// The batch on the wire: its id, its message ids, and the drop count it reports.
-    in_flight: Option<(u64, Vec<String>, u32)>,
+    /// The batch on the wire.
+    in_flight: Option<InFlight>,
     next_batch_id: u64,
     /// Consecutive failed attempts; drives the backoff.
     failures: u32,
@@ -189,8 +201,15 @@ impl Outbox {
     /// when unloading) and never more than [`MAX_BATCH_BYTES`].
     pub fn take_batch(&mut self, now: u64, config: &Config, urgency: Urgency) -> Option<Batch> {
         if urgency == Urgency::Unload {
-            // The request in flight will be cancelled with the page: its events go again now
-            // (the collector drops the duplicates by messageId).
+            // A keep-alive request already carrying every queued event survives the page: a
+            // second signal (`visibilitychange` then `pagehide`) must not send them all again.
+            if self.in_flight.as_ref().is_some_and(|f| {
+                f.keepalive && self.entries.iter().all(|e| f.message_ids.contains(&e.message_id))
+            }) {
+                return None;
+            }
+            // Any other request in flight will be cancelled with the page: its events go again
+            // now (the collector drops the duplicates by messageId).
             self.in_flight = None;
         }
         let due = self.due_at(config)?;
@@ -220,7 +239,12 @@ impl Outbox {
             batch.message_ids.push(entry.message_id.clone());
         }
         self.next_batch_id += 1;
-        self.in_flight = Some((batch.id, batch.message_ids.clone(), batch.dropped));
+        self.in_flight = Some(InFlight {
+            id: batch.id,
+            message_ids: batch.message_ids.clone(),
+            dropped: batch.dropped,
+            keepalive: urgency == Urgency::Unload,
+        });
         Some(batch)
     }
 
@@ -235,7 +259,7 @@ impl Outbox {
         jitter: u32,
     ) -> Result<()> {
         let (ids, reported) = match self.in_flight.take() {
-            Some((flying, ids, reported)) if flying == id => (ids, reported),
+            Some(flying) if flying.id == id => (flying.message_ids, flying.dropped),
             other => {
                 self.in_flight = other;
                 return Ok(());
@@ -279,7 +303,7 @@ impl Outbox {
     /// its events stay queued, and are sent again only after `retry_max_ms`, so that a page that
     /// lives on does not repeat them at once. The collector keeps each `messageId` once.
     pub fn unconfirmed(&mut self, id: u64, now: u64, config: &Config) {
-        if self.in_flight.as_ref().is_some_and(|(flying, _, _)| *flying == id) {
+        if self.in_flight.as_ref().is_some_and(|f| f.id == id) {
             self.in_flight = None;
             self.not_before = now.saturating_add(u64::from(config.retry_max_ms));
         }
@@ -311,7 +335,9 @@ impl Outbox {
         }
     }
 
-    /// Restores a persisted queue; anything malformed is `Err(Error::StorageCorrupt)`.
+    /// Restores a persisted queue; anything malformed is `Err(Error::StorageCorrupt)`, including
+    /// an event without the shape persona gives events ([`event::is_wire_event`]: one would make
+    /// the collector reject every batch it travels in) or a size no event can have.
     pub fn from_value(stored: &Value) -> Result<Outbox> {
         if stored.get("v").and_then(Value::as_f64) != Some(STORED_VERSION) {
             return Err(Error::StorageCorrupt);
@@ -319,10 +345,11 @@ impl Outbox {
         let list = stored.get("entries").and_then(Value::as_array).ok_or(Error::StorageCorrupt)?;
         let mut outbox = Outbox::default();
         for item in list {
-            let event = item.get("e").filter(|e| e.is_object()).ok_or(Error::StorageCorrupt)?;
+            let event = item.get("e").filter(|e| event::is_wire_event(e)).ok_or(Error::StorageCorrupt)?;
             let message_id = event.get("messageId").and_then(Value::as_str).ok_or(Error::StorageCorrupt)?;
             let number = |key| item.get(key).and_then(Value::as_f64).filter(|n| *n >= 0.0);
-            let (bytes, queued_at) = match (number("b"), number("q")) {
+            let bytes = number("b").filter(|b| *b <= MAX_BATCH_BYTES as f64);
+            let (bytes, queued_at) = match (bytes, number("q")) {
                 (Some(b), Some(q)) => (b as u32, q as u64),
                 _ => return Err(Error::StorageCorrupt),
             };
@@ -349,18 +376,26 @@ pub fn backoff_ms(failures: u32, config: &Config, jitter: u32) -> u64 {
     capped * (512 + u64::from(jitter % 1024)) / 1024
 }
 
+/// A queued `track` event with message id `id`, 100 bytes, queued at `at` (for tests).
+#[cfg(test)]
+pub(crate) fn entry(id: &str, at: u64) -> Entry {
+    Entry {
+        event: Value::object()
+            .with("type", "track")
+            .with("event", "e")
+            .with("messageId", id)
+            .with("anonymousId", "a")
+            .with("properties", Value::object())
+            .with("context", Value::object()),
+        message_id: id.into(),
+        bytes: 100,
+        queued_at: at,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(id: &str, at: u64) -> Entry {
-        Entry {
-            event: Value::object().with("messageId", id),
-            message_id: id.into(),
-            bytes: 100,
-            queued_at: at,
-        }
-    }
 
     fn config() -> Config {
         Config { collector_url: "/c".into(), batch_size: 3, flush_interval_ms: 1000, ..Config::default() }
@@ -454,6 +489,22 @@ mod tests {
         assert_eq!(o.due_at(&c), Some(200 + u64::from(c.retry_max_ms)), "and wait before going again");
         o.unconfirmed(beacon.id + 1, 10_000_000, &c);
         assert_eq!(o.due_at(&c), Some(200 + u64::from(c.retry_max_ms)), "another id changes nothing");
+    }
+
+    #[test]
+    fn a_second_unload_signal_does_not_resend_what_a_keepalive_request_carries() {
+        let c = config();
+        let mut o = Outbox::default();
+        o.push(entry("a", 0), 100);
+        o.push(entry("b", 0), 100);
+        let hidden = o.take_batch(0, &c, Urgency::Unload).unwrap(); // visibilitychange: hidden
+        assert_eq!(hidden.message_ids, ["a", "b"]);
+        assert!(o.take_batch(1, &c, Urgency::Unload).is_none(), "pagehide: already on its way");
+        o.push(entry("c", 2), 100); // tracked by the page's own pagehide handler
+        let last = o.take_batch(3, &c, Urgency::Unload).unwrap();
+        assert_eq!(last.message_ids, ["a", "b", "c"], "what is not on its way goes, with the rest");
+        o.settle(last.id, Delivery::Delivered, 4, &c, 0).unwrap();
+        assert!(o.is_empty());
     }
 
     #[test]
@@ -553,6 +604,19 @@ mod tests {
             Value::object()
                 .with("v", 1.0)
                 .with("entries", Value::Array(vec![Value::object().with("e", 1.0)])),
+        ] {
+            assert_eq!(Outbox::from_value(&bad).err(), Some(Error::StorageCorrupt));
+        }
+        let stored = |e: Value, b: f64| {
+            let item = Value::object().with("e", e).with("b", b).with("q", 0.0);
+            Value::object().with("v", 1.0).with("entries", Value::Array(vec![item]))
+        };
+        let good = entry("a", 0).event;
+        assert!(Outbox::from_value(&stored(good.clone(), 100.0)).is_ok());
+        for bad in [
+            stored(good.clone().with("type", "nonsense"), 100.0),
+            stored(good.clone().with("properties", "x"), 100.0),
+            stored(good, 1e12),
         ] {
             assert_eq!(Outbox::from_value(&bad).err(), Some(Error::StorageCorrupt));
         }

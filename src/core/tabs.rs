@@ -15,7 +15,7 @@
 use crate::core::error::{Error, Result};
 use crate::core::id;
 use crate::core::outbox::Outbox;
-use crate::core::platform::{Codec, Entropy, Storage};
+use crate::core::platform::{Clock, Codec, Entropy, Storage};
 
 /// Prefix of every outbox key; the exact key is the pre-tab format.
 pub const OUTBOX_PREFIX: &str = "persona:outbox";
@@ -56,8 +56,9 @@ pub struct Reclaimed {
 }
 
 /// Moves the events of every orphaned outbox (not `own_key`, not a tab in `live`) into `outbox`,
-/// skipping events it already holds, and removes the orphans' keys.
-pub fn reclaim<P: Storage + Codec>(
+/// skipping events it already holds, and removes the orphans' keys. An event queued "in the
+/// future" (the clock was set back since) counts as queued now, so it cannot hold back the batch.
+pub fn reclaim<P: Storage + Codec + Clock>(
     platform: &P,
     own_key: &str,
     live: Option<&[String]>,
@@ -66,6 +67,7 @@ pub fn reclaim<P: Storage + Codec>(
     max_bytes: usize,
 ) -> Result<Reclaimed> {
     let mut done = Reclaimed::default();
+    let now = platform.now_ms();
     for key in platform.keys()? {
         let Some(tab) = tab_of(&key) else { continue };
         let alive = live.is_some_and(|live| live.iter().any(|t| t == tab));
@@ -78,7 +80,8 @@ pub fn reclaim<P: Storage + Codec>(
         match platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
             Ok(mut orphan) => {
                 outbox.add_dropped(orphan.dropped());
-                for entry in orphan.drain() {
+                for mut entry in orphan.drain() {
+                    entry.queued_at = entry.queued_at.min(now);
                     if !outbox.contains(&entry.message_id) {
                         done.events += 1;
                         done.dropped += outbox.push_within(entry, max_queue, max_bytes);
@@ -101,22 +104,14 @@ pub fn warnings(done: &Reclaimed) -> impl Iterator<Item = Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::outbox::Entry;
+    use crate::core::config::Config;
+    use crate::core::outbox::entry;
     use crate::core::testing::MemPlatform;
-    use crate::core::value::Value;
 
     fn stored_outbox(p: &MemPlatform, key: &str, ids: &[&str]) {
         let mut o = Outbox::default();
         for id in ids {
-            o.push(
-                Entry {
-                    event: Value::object().with("messageId", *id),
-                    message_id: (*id).into(),
-                    bytes: 10,
-                    queued_at: 0,
-                },
-                100,
-            );
+            o.push(entry(id, 0), 100);
         }
         p.put(key, &p.encode(&o.to_value()).unwrap());
     }
@@ -168,6 +163,18 @@ mod tests {
         let mut mine = Outbox::default();
         let done = reclaim(&p, "persona:outbox:own", None, &mut mine, 100, usize::MAX).unwrap();
         assert_eq!(done.events, 1);
+    }
+
+    #[test]
+    fn events_queued_in_the_future_count_as_queued_now() {
+        let p = MemPlatform::default();
+        let mut o = Outbox::default();
+        o.push(entry("later", p.now_ms() + 86_400_000), 100);
+        p.put("persona:outbox:dead", &p.encode(&o.to_value()).unwrap());
+        let mut mine = Outbox::default();
+        reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 100, usize::MAX).unwrap();
+        let config = Config { flush_interval_ms: 1000, ..Config::default() };
+        assert_eq!(mine.due_at(&config), Some(p.now_ms() + 1000), "not a day later");
     }
 
     #[test]

@@ -80,8 +80,6 @@ pub struct Driver {
     keepalive: bool,
     /// The page is hidden or unloading: delivered chunks chain the next one with `keepalive`.
     hidden: Cell<bool>,
-    /// A keep-alive request is on the wire; it survives the page, so unload adds no other.
-    keepalive_in_flight: Cell<bool>,
     /// A beacon left since the page was last visible: `pagehide` after `visibilitychange`
     /// must not send the same events again.
     beaconed: Cell<bool>,
@@ -105,7 +103,6 @@ impl Driver {
             transform: RefCell::new(None),
             keepalive: transport::keepalive_supported(),
             hidden: Cell::new(false),
-            keepalive_in_flight: Cell::new(false),
             beaconed: Cell::new(false),
         }))
     }
@@ -304,9 +301,12 @@ impl Driver {
     /// is going away).
     fn pump(self: &Rc<Self>, urgency: Urgency) {
         let unloading = urgency == Urgency::Unload;
-        let busy = self.requests.get() > 0 && (!unloading || self.keepalive_in_flight.get());
+        // One request at a time, except that unloading may take over one the page would cancel
+        // (the outbox knows whether a keep-alive request already carries everything). A beacon
+        // sent since the page was last visible already outlives it.
+        let busy = self.requests.get() > 0 && !unloading;
         if self.stopped.get() || busy || (unloading && self.beaconed.get()) {
-            return; // one request at a time; a keep-alive one or a beacon already outlives the page
+            return;
         }
         let request = self.tracker.borrow_mut().next_request(urgency);
         self.report_warnings();
@@ -322,7 +322,6 @@ impl Driver {
             return;
         }
         self.requests.set(self.requests.get() + 1);
-        self.keepalive_in_flight.set(unloading);
         let driver = Rc::clone(self);
         wasm_bindgen_futures::spawn_local(async move {
             let body = match &transform {
@@ -337,15 +336,12 @@ impl Driver {
                     transport::FAILED
                 }
             };
-            driver.settle(request, outcome, unloading);
+            driver.settle(request, outcome);
         });
     }
 
-    fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome, keepalive: bool) {
+    fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome) {
         self.requests.set(self.requests.get().saturating_sub(1));
-        if keepalive {
-            self.keepalive_in_flight.set(false);
-        }
         if self.stopped.get() {
             return;
         }

@@ -63,6 +63,12 @@ export async function startCollector({ www = join(ROOT, "www"), dist = join(ROOT
       if (!res.ok) throw new Error(`GET /v1/events: ${res.status}`);
       return (await res.json()).events;
     },
+    /** `GET /health`: `{ok, events, dropped}` (dropped: the senders' drop reports, summed). */
+    async health() {
+      const res = await fetch(`${url}/health`);
+      if (!res.ok) throw new Error(`GET /health: ${res.status}`);
+      return res.json();
+    },
     async stop() {
       child.kill("SIGTERM");
       await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
@@ -101,6 +107,19 @@ export async function watchedPage(browser) {
   return { context, page, errors, warnings };
 }
 
+/**
+ * Records, in every page of `context`, what persona tells the page through its `persona:*` DOM
+ * events (`window.__persona.events` = messageIds recorded, `warnings` = warning codes), from
+ * before any page script runs.
+ */
+export function recordPersona(context) {
+  return context.addInitScript(() => {
+    const seen = (window.__persona = { events: [], warnings: [] });
+    addEventListener("persona:event", (e) => seen.events.push(e.detail.messageId));
+    addEventListener("persona:warning", (e) => seen.warnings.push(e.detail.code));
+  });
+}
+
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
 export async function waitFor(probe, { timeoutMs = 15_000, intervalMs = 100, what = "condition" } = {}) {
   const end = Date.now() + timeoutMs;
@@ -116,8 +135,9 @@ export async function waitFor(probe, { timeoutMs = 15_000, intervalMs = 100, wha
 /**
  * A fault proxy in front of the collector's `POST /v1/batch`. `proxy.fault(n)` decides the fate
  * of the n-th request: `null` forwards it, `{status, headers?}` answers with that status,
- * `{delayMs}` waits first (and then forwards or fails). It records every request
- * (`requests`: {at, ids, outcome}) and counts acknowledged deliveries per messageId
+ * `{delayMs}` waits first (and then forwards or fails), `{kill: true}` destroys the connection
+ * without an answer (a network error, status 0 for the SDK). It records every request
+ * (`requests`: {at, ids, dropped, outcome}) and counts acknowledged deliveries per messageId
  * (`delivered`). CORS headers let pages on the collector's origin talk to it.
  */
 export async function startFaultProxy(collectorUrl) {
@@ -133,27 +153,43 @@ export async function startFaultProxy(collectorUrl) {
       this.delivered.clear();
     },
   };
-  const server = createServer(async (req, res) => {
-    proxy.inFlight++;
-    proxy.lastRequestAt = Date.now();
-    res.on("close", () => proxy.inFlight--);
-    const cors = { "access-control-allow-origin": "*", "access-control-expose-headers": "Retry-After" };
+  const cors = { "access-control-allow-origin": "*", "access-control-expose-headers": "Retry-After" };
+  async function handle(req, res) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
     let ids = [];
+    let dropped = 0;
     try {
-      ids = JSON.parse(body.toString()).batch.map((e) => e.messageId);
+      const parsed = JSON.parse(body.toString());
+      dropped = parsed.dropped ?? 0;
+      ids = parsed.batch.map((e) => e.messageId);
     } catch {
       /* forwarded as is: the collector answers 400 */
     }
     const decision = proxy.fault(proxy.requests.length);
-    proxy.requests.push({ at: Date.now(), ids, outcome: decision?.status ?? "forwarded" });
+    const outcome = decision?.kill ? "killed" : (decision?.status ?? "forwarded");
+    proxy.requests.push({ at: Date.now(), ids, dropped, outcome });
     if (decision?.delayMs) await new Promise((r) => setTimeout(r, decision.delayMs));
+    if (decision?.kill) return req.socket.destroy();
     if (decision?.status) return res.writeHead(decision.status, { ...cors, ...decision.headers }).end();
+    // Forwarded even when the page has gone meanwhile, as a real collector behind a slow network would.
     const upstream = await fetch(`${collectorUrl}/v1/batch`, { method: "POST", body });
     if (upstream.ok) for (const id of ids) proxy.delivered.set(id, (proxy.delivered.get(id) ?? 0) + 1);
     res.writeHead(upstream.status, { ...cors, "content-type": "application/json" }).end(await upstream.text());
+  }
+  // `inFlight` counts requests the proxy has not finished with (answered, killed or forwarded),
+  // including those whose sender has gone away: 0 means nothing more can reach the collector.
+  const server = createServer(async (req, res) => {
+    proxy.inFlight++;
+    proxy.lastRequestAt = Date.now();
+    try {
+      await handle(req, res);
+    } catch {
+      req.socket.destroy(); // the page went away mid-body
+    } finally {
+      proxy.inFlight--;
+    }
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   proxy.url = `http://127.0.0.1:${server.address().port}/v1/batch`;

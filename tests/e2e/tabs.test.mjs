@@ -75,6 +75,8 @@ test("three tabs track at once, two close while the collector is down, nothing i
     { what: "every tracked event in the collector", timeoutMs: 30_000 },
   );
   assert.equal(stored.filter((e) => e.type === "page").length, 4, "one page view per tab");
+  const storedTracks = stored.filter((e) => e.type === "track").map((e) => e.messageId);
+  assert.deepEqual([...storedTracks].sort(), [...tracked].sort(), "exactly the tracked events, each once");
   await waitFor(async () => (await fresh.evaluate(() => window.persona.pending())) === 0 && (await tabs[0].evaluate(() => window.persona.pending())) === 0, {
     what: "both live tabs drained",
   });
