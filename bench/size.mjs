@@ -9,15 +9,11 @@
 //   PERSONA_DIST=/some/dir node bench/size.mjs  # measure another build directory
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { gzipSync, constants } from "node:zlib";
+import { benchDir, dist, failWith, resultsDir, root, version } from "./common.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..");
-const peersDir = join(here, "peers");
-const resultsDir = join(here, "results");
-const dist = resolve(root, process.env.PERSONA_DIST || "dist");
+const peersDir = join(benchDir, "peers");
 
 // The peers, in report order. `entry` is bench/peers/<entry>; `does` is the job persona does for it.
 const PEERS = [
@@ -88,18 +84,7 @@ const gzip = (buf) => gzipSync(buf, { level: constants.Z_BEST_COMPRESSION }).len
 const measure = (buf) => ({ raw: buf.length, gzip: gzip(buf) });
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const ratio = (a, b) => (a && b ? (a / b).toFixed(2) : "n/a");
-const fail = (msg) => {
-  console.error(`bench/size: ${msg}`);
-  process.exit(1);
-};
-
-function version(pkg) {
-  try {
-    return JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")).version;
-  } catch {
-    return "not installed";
-  }
-}
+const fail = failWith("size");
 
 // Resolve persona's `../../dist/index.js` to PERSONA_DIST, so a different build can be measured.
 const distPlugin = {

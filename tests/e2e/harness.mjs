@@ -77,8 +77,8 @@ export async function startCollector({ www = join(ROOT, "www"), dist = join(ROOT
   };
 }
 
-/** Launches headless Chromium with the flags this machine needs. */
-export function launchBrowser() {
+/** Launches headless Chromium with the flags this machine needs, and `args` besides. */
+export function launchBrowser({ args = [] } = {}) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -90,6 +90,7 @@ export function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...args,
     ],
   });
 }
