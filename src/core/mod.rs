@@ -11,6 +11,7 @@ pub mod ecommerce;
 pub mod error;
 pub mod event;
 pub mod id;
+pub mod json;
 pub mod outbox;
 pub mod platform;
 pub mod session;

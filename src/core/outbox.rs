@@ -12,6 +12,8 @@ use std::collections::VecDeque;
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};
 use crate::core::event;
+use crate::core::platform::Codec;
+use crate::core::time::push_num;
 use crate::core::value::Value;
 
 /// Largest request body persona sends, in bytes. Below the 64 KiB that browsers allow for
@@ -30,12 +32,18 @@ const STORED_VERSION: f64 = 1.0;
 pub struct Entry {
     /// The wire event (without `sentAt`).
     pub event: Value,
+    /// Its JSON text, kept so that persisting the queue never encodes an event twice.
+    pub json: String,
     /// Its `messageId`, kept for acknowledgement.
     pub message_id: String,
     /// Encoded size in bytes.
     pub bytes: u32,
     /// When it was enqueued, ms since the epoch.
     pub queued_at: u64,
+    /// Its number in this outbox, assigned by [`Outbox::push_within`]; names its storage key.
+    pub seq: u64,
+    /// Whether it has been written to storage under its own key.
+    pub persisted: bool,
 }
 
 /// A batch handed to the transport.
@@ -117,6 +125,10 @@ pub struct Outbox {
     failures: u32,
     /// No request before this time (backoff), ms since the epoch.
     not_before: u64,
+    /// The next entry's [`Entry::seq`].
+    next_seq: u64,
+    /// Entries removed since the last [`Outbox::take_removed`] that had been persisted.
+    removed: Vec<u64>,
 }
 
 impl Outbox {
@@ -150,8 +162,11 @@ impl Outbox {
     /// Appends an event, then drops the oldest events while the queue holds more than
     /// `max_count` events or `max_bytes` bytes (the newest event always stays). Returns how many
     /// were dropped; they are also counted for the next batch's report ([`Batch::dropped`]).
-    pub fn push_within(&mut self, entry: Entry, max_count: u32, max_bytes: usize) -> usize {
+    pub fn push_within(&mut self, mut entry: Entry, max_count: u32, max_bytes: usize) -> usize {
         self.total_bytes += entry.bytes as usize;
+        entry.seq = self.next_seq;
+        entry.persisted = false;
+        self.next_seq += 1;
         self.entries.push_back(entry);
         let mut dropped = 0;
         while self.entries.len() > 1
@@ -159,6 +174,7 @@ impl Outbox {
         {
             if let Some(old) = self.entries.pop_front() {
                 self.total_bytes -= old.bytes as usize;
+                self.forget_stored(&old);
                 dropped += 1;
             }
         }
@@ -267,7 +283,14 @@ impl Outbox {
         };
         match outcome {
             Delivery::Delivered | Delivery::Rejected => {
-                self.entries.retain(|e| !ids.contains(&e.message_id));
+                let removed = &mut self.removed;
+                self.entries.retain(|e| {
+                    let keep = !ids.contains(&e.message_id);
+                    if !keep && e.persisted {
+                        removed.push(e.seq);
+                    }
+                    keep
+                });
                 self.total_bytes = self.entries.iter().map(|e| e.bytes as usize).sum();
                 self.dropped = self.dropped.saturating_sub(reported);
                 self.failures = 0;
@@ -290,7 +313,9 @@ impl Outbox {
     pub fn drain(&mut self) -> impl Iterator<Item = Entry> {
         self.in_flight = None;
         self.total_bytes = 0;
-        core::mem::take(&mut self.entries).into_iter()
+        let entries = core::mem::take(&mut self.entries);
+        self.removed.extend(entries.iter().filter(|e| e.persisted).map(|e| e.seq));
+        entries.into_iter()
     }
 
     /// Forgets the backoff (the browser is back online: waiting longer helps no one).
@@ -315,30 +340,54 @@ impl Outbox {
         self.in_flight = None;
     }
 
-    /// The persisted form: `{v: 1, entries: [{e: event, b: bytes, q: queued_at}], d?: dropped}`.
-    pub fn to_value(&self) -> Value {
-        let entries = self
-            .entries
-            .iter()
-            .map(|e| {
-                Value::object()
-                    .with("e", e.event.clone())
-                    .with("b", f64::from(e.bytes))
-                    .with("q", e.queued_at as f64)
-            })
-            .collect();
-        let stored = Value::object().with("v", STORED_VERSION).with("entries", Value::Array(entries));
-        if self.dropped > 0 {
-            stored.with("d", f64::from(self.dropped))
-        } else {
-            stored
+    /// Notes that `entry`, now gone from the queue, must leave storage too.
+    fn forget_stored(&mut self, entry: &Entry) {
+        if entry.persisted {
+            self.removed.push(entry.seq);
         }
+    }
+
+    /// The [`Entry::seq`]s of persisted entries removed since the last call: their storage keys
+    /// are to be removed.
+    pub fn take_removed(&mut self) -> Vec<u64> {
+        core::mem::take(&mut self.removed)
+    }
+
+    /// Storage lost every entry (it was erased): all are to be written again.
+    pub fn mark_unpersisted(&mut self) {
+        self.removed.clear();
+        for entry in &mut self.entries {
+            entry.persisted = false;
+        }
+    }
+
+    /// The entries not yet written to storage, oldest first.
+    pub fn unpersisted_mut(&mut self) -> impl Iterator<Item = &mut Entry> {
+        self.entries.iter_mut().filter(|e| !e.persisted)
+    }
+
+    /// The persisted form of a whole queue, as JSON text: `{"v":1,"entries":[{"e":event,
+    /// "b":bytes,"q":queued_at}],"d":dropped}` (`d` only when not zero). Built from each entry's
+    /// cached JSON: persisting costs a copy, not an encoding.
+    pub fn to_json(&self) -> String {
+        stored_json(self.entries.iter(), self.dropped)
+    }
+
+    /// One entry in the same form (a queue of one): what each event's own key holds, so that
+    /// tracking an event writes that event only.
+    pub fn entry_json(entry: &Entry) -> String {
+        stored_json(core::iter::once(entry), 0)
+    }
+
+    /// The unreported drop count in the same form (a queue of none).
+    pub fn dropped_json(dropped: u32) -> String {
+        stored_json(core::iter::empty(), dropped)
     }
 
     /// Restores a persisted queue; anything malformed is `Err(Error::StorageCorrupt)`, including
     /// an event without the shape persona gives events ([`event::is_wire_event`]: one would make
     /// the collector reject every batch it travels in) or a size no event can have.
-    pub fn from_value(stored: &Value) -> Result<Outbox> {
+    pub fn from_value(stored: &Value, codec: &impl Codec) -> Result<Outbox> {
         if stored.get("v").and_then(Value::as_f64) != Some(STORED_VERSION) {
             return Err(Error::StorageCorrupt);
         }
@@ -348,23 +397,47 @@ impl Outbox {
             let event = item.get("e").filter(|e| event::is_wire_event(e)).ok_or(Error::StorageCorrupt)?;
             let message_id = event.get("messageId").and_then(Value::as_str).ok_or(Error::StorageCorrupt)?;
             let number = |key| item.get(key).and_then(Value::as_f64).filter(|n| *n >= 0.0);
-            let bytes = number("b").filter(|b| *b <= MAX_BATCH_BYTES as f64);
-            let (bytes, queued_at) = match (bytes, number("q")) {
-                (Some(b), Some(q)) => (b as u32, q as u64),
-                _ => return Err(Error::StorageCorrupt),
+            let claimed = number("b").filter(|b| *b <= MAX_BATCH_BYTES as f64);
+            let (Some(bytes), Some(queued_at)) = (claimed, number("q")) else {
+                return Err(Error::StorageCorrupt);
             };
+            let json = codec.encode(event)?;
+            let bytes = bytes as u32;
             outbox.total_bytes += bytes as usize;
             outbox.entries.push_back(Entry {
+                json,
                 event: event.clone(),
                 message_id: message_id.to_owned(),
                 bytes,
-                queued_at,
+                queued_at: queued_at as u64,
+                seq: 0,
+                persisted: false,
             });
         }
         outbox.dropped =
             stored.get("d").and_then(Value::as_f64).filter(|d| *d >= 0.0).map_or(0, |d| d as u32);
         Ok(outbox)
     }
+}
+
+fn stored_json<'e>(entries: impl Iterator<Item = &'e Entry>, dropped: u32) -> String {
+    let mut out = String::from("{\"v\":1,\"entries\":[");
+    for (i, e) in entries.enumerate() {
+        out.push_str(if i == 0 { "{\"e\":" } else { ",{\"e\":" });
+        out.push_str(&e.json);
+        out.push_str(",\"b\":");
+        push_num(&mut out, u64::from(e.bytes), 1);
+        out.push_str(",\"q\":");
+        push_num(&mut out, e.queued_at, 1);
+        out.push('}');
+    }
+    out.push(']');
+    if dropped > 0 {
+        out.push_str(",\"d\":");
+        push_num(&mut out, u64::from(dropped), 1);
+    }
+    out.push('}');
+    out
 }
 
 /// Delay before retry number `failures` (1-based): `retry_base_ms * 2^(failures-1)`, capped at
@@ -379,22 +452,34 @@ pub fn backoff_ms(failures: u32, config: &Config, jitter: u32) -> u64 {
 /// A queued `track` event with message id `id`, 100 bytes, queued at `at` (for tests).
 #[cfg(test)]
 pub(crate) fn entry(id: &str, at: u64) -> Entry {
+    let event = Value::object()
+        .with("type", "track")
+        .with("event", "e")
+        .with("messageId", id)
+        .with("anonymousId", "a")
+        .with("properties", Value::object())
+        .with("context", Value::object());
     Entry {
-        event: Value::object()
-            .with("type", "track")
-            .with("event", "e")
-            .with("messageId", id)
-            .with("anonymousId", "a")
-            .with("properties", Value::object())
-            .with("context", Value::object()),
+        json: crate::core::json::to_string(&event, &|n, out| out.push_str(&n.to_string())),
+        event,
         message_id: id.into(),
         bytes: 100,
         queued_at: at,
+        seq: 0,
+        persisted: false,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::core::platform::Codec as _;
+    use crate::core::testing::MemPlatform;
+
+    /// The queue as the next page reads it back from storage.
+    fn restore(o: &Outbox) -> Outbox {
+        let p = MemPlatform::default();
+        Outbox::from_value(&p.decode(&o.to_json()).unwrap(), &p).unwrap()
+    }
     use super::*;
 
     fn config() -> Config {
@@ -565,7 +650,7 @@ mod tests {
         assert_eq!(b.dropped, 2, "the batch reports the drops");
         o.settle(b.id, Delivery::from_status(503, None), 1, &c, 512).unwrap();
         assert_eq!(o.dropped(), 2, "still unreported after a failure");
-        let restored = Outbox::from_value(&o.to_value()).unwrap();
+        let restored = restore(&o);
         assert_eq!((restored.dropped(), restored.bytes()), (2, 300), "kept across a reload");
         let b = o.take_batch(1_000_000, &c, Urgency::Due).unwrap();
         o.push_within(entry("late", 9), 100, 350); // drops one more while in flight
@@ -595,8 +680,12 @@ mod tests {
         let mut o = Outbox::default();
         o.push(entry("a", 5), 100);
         o.push(entry("b", 6), 100);
-        let restored = Outbox::from_value(&o.to_value()).unwrap();
-        assert_eq!(restored.entries, o.entries);
+        let restored = restore(&o);
+        let summary = |o: &Outbox| -> Vec<(String, u32, u64, serde_json::Value)> {
+            let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+            o.entries.iter().map(|e| (e.message_id.clone(), e.bytes, e.queued_at, json(&e.json))).collect()
+        };
+        assert_eq!(summary(&restored), summary(&o));
         for bad in [
             Value::Null,
             Value::object().with("v", 2.0),
@@ -605,20 +694,20 @@ mod tests {
                 .with("v", 1.0)
                 .with("entries", Value::Array(vec![Value::object().with("e", 1.0)])),
         ] {
-            assert_eq!(Outbox::from_value(&bad).err(), Some(Error::StorageCorrupt));
+            assert_eq!(Outbox::from_value(&bad, &MemPlatform::default()).err(), Some(Error::StorageCorrupt));
         }
         let stored = |e: Value, b: f64| {
             let item = Value::object().with("e", e).with("b", b).with("q", 0.0);
             Value::object().with("v", 1.0).with("entries", Value::Array(vec![item]))
         };
         let good = entry("a", 0).event;
-        assert!(Outbox::from_value(&stored(good.clone(), 100.0)).is_ok());
+        assert!(Outbox::from_value(&stored(good.clone(), 100.0), &MemPlatform::default()).is_ok());
         for bad in [
             stored(good.clone().with("type", "nonsense"), 100.0),
             stored(good.clone().with("properties", "x"), 100.0),
             stored(good, 1e12),
         ] {
-            assert_eq!(Outbox::from_value(&bad).err(), Some(Error::StorageCorrupt));
+            assert_eq!(Outbox::from_value(&bad, &MemPlatform::default()).err(), Some(Error::StorageCorrupt));
         }
     }
 

@@ -4,12 +4,18 @@
 //! Every event carries `context.session = {id, number, landing_page, referrer}`: a random id, the
 //! visitor's session count (1 for the first visit), and the page and referrer the session
 //! started with. The session is stored with the visitor (`persona:session`) when consent allows
-//! storage, so it survives page loads; otherwise it lives for the page.
+//! storage, so it survives page loads; otherwise it lives for the page. A continuing session is
+//! rewritten at most every [`STORE_INTERVAL_MS`] (its last-seen time is all that changes), so a
+//! page that tracks often does not write the same key on every event.
 
 use crate::core::error::Result;
 use crate::core::id;
 use crate::core::platform::Entropy;
 use crate::core::value::Value;
+
+/// Least time between two writes of a continuing session, in ms: its stored last-seen time may
+/// lag by this much, which can end a 30-minute session up to a minute early after a reload.
+pub const STORE_INTERVAL_MS: u64 = 60_000;
 
 /// The current visit.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,17 +74,21 @@ impl Session {
         entropy: &impl Entropy,
     ) -> Result<(Session, bool)> {
         let campaign = visit.campaign.map(campaign_key);
-        if let Some(mut session) = current.clone() {
-            let idle = visit.now.saturating_sub(session.last_seen) > timeout_ms;
-            let new_campaign = campaign.is_some() && campaign != session.campaign;
-            if !idle && !new_campaign {
-                session.last_seen = session.last_seen.max(visit.now);
-                return Ok((session, false));
+        let number = match current {
+            Some(mut session) => {
+                let idle = visit.now.saturating_sub(session.last_seen) > timeout_ms;
+                let new_campaign = campaign.is_some() && campaign != session.campaign;
+                if !idle && !new_campaign {
+                    session.last_seen = session.last_seen.max(visit.now);
+                    return Ok((session, false));
+                }
+                session.number.saturating_add(1)
             }
-        }
+            None => 1,
+        };
         let session = Session {
             id: id::uuid_v4(entropy)?,
-            number: current.map_or(1, |s| s.number.saturating_add(1)),
+            number,
             started_at: visit.now,
             last_seen: visit.now,
             campaign,

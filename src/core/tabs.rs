@@ -1,6 +1,10 @@
-//! Several tabs, one visitor: each tab keeps its own outbox in localStorage
-//! (`persona:outbox:<tab id>`), so tabs never overwrite each other's queues, and a tab that goes
-//! away with events undelivered leaves them for the next tab to **reclaim**.
+//! Several tabs, one visitor: each tab keeps its own outbox in localStorage, so tabs never
+//! overwrite each other's queues, and a tab that goes away with events undelivered leaves them for
+//! the next tab to **reclaim**. Each queued event has its own key, `persona:outbox:<tab id>:<seq>`
+//! (so tracking an event writes that event, not the whole queue), holding a queue of one in the
+//! outbox's stored form; `persona:outbox:<tab id>` holds the tab's unreported drop count, when
+//! there is one. Keys of earlier versions (`persona:outbox:<tab id>` with a whole queue, and the
+//! single `persona:outbox`) have the same form and are reclaimed the same way.
 //!
 //! Which tabs are alive is the browser's knowledge, not ours: the web layer holds a Web Lock named
 //! `persona-tab:<tab id>` for each tab's lifetime and passes the ids of the locks currently held
@@ -14,7 +18,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::id;
-use crate::core::outbox::Outbox;
+use crate::core::outbox::{Entry, Outbox};
 use crate::core::platform::{Clock, Codec, Entropy, Storage};
 
 /// Prefix of every outbox key; the exact key is the pre-tab format.
@@ -35,13 +39,45 @@ pub fn outbox_key(tab: &str) -> String {
     key
 }
 
+/// The key of entry `seq` of the outbox whose key is `outbox_key`.
+pub fn entry_key(outbox_key: &str, seq: u64) -> String {
+    let mut key = String::with_capacity(outbox_key.len() + 8);
+    key.push_str(outbox_key);
+    key.push(':');
+    crate::core::time::push_num(&mut key, seq, 1);
+    key
+}
+
 /// The tab an outbox key belongs to: `Some("")` for the pre-tab key, `None` for other keys.
 fn tab_of(key: &str) -> Option<&str> {
     let rest = key.strip_prefix(OUTBOX_PREFIX)?;
     if rest.is_empty() {
         return Some("");
     }
-    rest.strip_prefix(':')
+    let rest = rest.strip_prefix(':')?;
+    // The tab id is hex; an event key adds `:<seq>` after it.
+    let end = rest.bytes().position(|b| b == b':').unwrap_or(rest.len());
+    rest.get(..end)
+}
+
+/// Orders reclaimed entries by when they were queued, ties in the order they were found (their
+/// `seq` holds that order until the outbox renumbers them). A Shell sort: a few lines, where the
+/// standard library's sorts add kilobytes to the wasm.
+fn sort_by_queue_time(entries: &mut [Entry]) {
+    let mut gap = entries.len() / 2;
+    while gap > 0 {
+        for i in gap..entries.len() {
+            let mut j = i;
+            while j >= gap && {
+                let (a, b) = (&entries[j - gap], &entries[j]);
+                (a.queued_at, a.seq) > (b.queued_at, b.seq)
+            } {
+                entries.swap(j - gap, j);
+                j -= gap;
+            }
+        }
+        gap /= 2;
+    }
 }
 
 /// What [`reclaim`] did.
@@ -55,9 +91,10 @@ pub struct Reclaimed {
     pub corrupt: usize,
 }
 
-/// Moves the events of every orphaned outbox (not `own_key`, not a tab in `live`) into `outbox`,
-/// skipping events it already holds, and removes the orphans' keys. An event queued "in the
-/// future" (the clock was set back since) counts as queued now, so it cannot hold back the batch.
+/// Moves the events of every orphaned outbox (not the tab of `own_key`, not a tab in `live`)
+/// into `outbox`, oldest first, skipping events it already holds, and removes the orphans' keys.
+/// An event queued "in the future" (the clock was set back since) counts as queued now, so it
+/// cannot hold back the batch.
 pub fn reclaim<P: Storage + Codec + Clock>(
     platform: &P,
     own_key: &str,
@@ -68,27 +105,35 @@ pub fn reclaim<P: Storage + Codec + Clock>(
 ) -> Result<Reclaimed> {
     let mut done = Reclaimed::default();
     let now = platform.now_ms();
+    let own_tab = tab_of(own_key);
+    let mut found = Vec::new();
     for key in platform.keys()? {
         let Some(tab) = tab_of(&key) else { continue };
         let alive = live.is_some_and(|live| live.iter().any(|t| t == tab));
-        if key == own_key || (alive && !tab.is_empty()) {
+        if Some(tab) == own_tab || (alive && !tab.is_empty()) {
             continue;
         }
         let text = platform.get(&key)?;
         platform.remove(&key)?;
         let Some(text) = text else { continue };
-        match platform.decode(&text).and_then(|v| Outbox::from_value(&v)) {
+        match platform.decode(&text).and_then(|v| Outbox::from_value(&v, platform)) {
             Ok(mut orphan) => {
                 outbox.add_dropped(orphan.dropped());
                 for mut entry in orphan.drain() {
-                    entry.queued_at = entry.queued_at.min(now);
-                    if !outbox.contains(&entry.message_id) {
-                        done.events += 1;
-                        done.dropped += outbox.push_within(entry, max_queue, max_bytes);
-                    }
+                    entry.seq = found.len() as u64;
+                    found.push(entry);
                 }
             }
             Err(_) => done.corrupt += 1,
+        }
+    }
+    // Keys come in no particular order; the queue keeps the order events happened in.
+    sort_by_queue_time(&mut found);
+    for mut entry in found {
+        entry.queued_at = entry.queued_at.min(now);
+        if !outbox.contains(&entry.message_id) {
+            done.events += 1;
+            done.dropped += outbox.push_within(entry, max_queue, max_bytes);
         }
     }
     Ok(done)
@@ -113,7 +158,7 @@ mod tests {
         for id in ids {
             o.push(entry(id, 0), 100);
         }
-        p.put(key, &p.encode(&o.to_value()).unwrap());
+        p.put(key, &o.to_json());
     }
 
     fn ids(o: &mut Outbox) -> Vec<String> {
@@ -127,6 +172,8 @@ mod tests {
         assert_eq!(tab_of("persona:outbox"), Some(""));
         assert_eq!(tab_of("persona:outboxes"), None);
         assert_eq!(tab_of("persona:anonymous_id"), None);
+        assert_eq!(entry_key("persona:outbox:ab12", 7), "persona:outbox:ab12:7");
+        assert_eq!(tab_of("persona:outbox:ab12:7"), Some("ab12"));
         let p = MemPlatform::default();
         let a = new_tab_id(&p).unwrap();
         assert_eq!(a.len(), 16);
@@ -157,6 +204,37 @@ mod tests {
     }
 
     #[test]
+    fn per_event_keys_are_reclaimed_in_the_order_events_happened() {
+        let p = MemPlatform::default();
+        for (seq, id, at) in [(10, "c", 30), (2, "a", 10), (9, "b", 20)] {
+            let mut o = Outbox::default();
+            o.push(entry(id, at), 100);
+            p.put(&entry_key("persona:outbox:dead", seq), &o.to_json());
+        }
+        p.put("persona:outbox:dead", &Outbox::dropped_json(4));
+        let mut o = Outbox::default();
+        o.push(entry("mine", 5), 100);
+        p.put(&entry_key("persona:outbox:own", 0), &o.to_json());
+        let mut mine = Outbox::default();
+        let done = reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 100, usize::MAX).unwrap();
+        assert_eq!((done.events, mine.dropped()), (3, 4));
+        assert_eq!(ids(&mut mine), ["a", "b", "c"]);
+        assert!(p.stored("persona:outbox:own:0").is_some(), "its own keys stay");
+        assert!(p.stored("persona:outbox:dead:2").is_none() && p.stored("persona:outbox:dead").is_none());
+    }
+
+    #[test]
+    fn the_shell_sort_orders_by_time_then_discovery() {
+        let mut entries: Vec<Entry> =
+            (0..200u64).map(|i| Entry { seq: i, ..entry(&i.to_string(), (i * 7919) % 13) }).collect();
+        sort_by_queue_time(&mut entries);
+        for pair in entries.windows(2) {
+            assert!((pair[0].queued_at, pair[0].seq) < (pair[1].queued_at, pair[1].seq));
+        }
+        assert_eq!(entries.len(), 200);
+    }
+
+    #[test]
     fn without_web_locks_every_other_outbox_is_taken() {
         let p = MemPlatform::default();
         stored_outbox(&p, "persona:outbox:other", &["x"]);
@@ -170,7 +248,7 @@ mod tests {
         let p = MemPlatform::default();
         let mut o = Outbox::default();
         o.push(entry("later", p.now_ms() + 86_400_000), 100);
-        p.put("persona:outbox:dead", &p.encode(&o.to_value()).unwrap());
+        p.put("persona:outbox:dead", &o.to_json());
         let mut mine = Outbox::default();
         reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 100, usize::MAX).unwrap();
         let config = Config { flush_interval_ms: 1000, ..Config::default() };

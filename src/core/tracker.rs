@@ -13,7 +13,7 @@ use crate::core::event::{self, EventKind, PageContext, Stamp};
 use crate::core::id;
 use crate::core::outbox::{Delivery, Entry, Outbox, Urgency};
 use crate::core::platform::Platform;
-use crate::core::session::{Session, Visit};
+use crate::core::session::{self, Session, Visit};
 use crate::core::tabs;
 use crate::core::value::Value;
 use crate::core::wire::{self, Body};
@@ -52,6 +52,10 @@ pub struct Tracker<P: Platform> {
     /// This tab's id and outbox key.
     tab: String,
     outbox_key: String,
+    /// The drop count last written under `outbox_key`.
+    persisted_dropped: u32,
+    /// The session's last-seen time when it was last written.
+    session_stored_at: u64,
     /// A reclaim asked for while sending was not allowed yet: the live tabs it was given.
     deferred_reclaim: Option<Option<Vec<String>>>,
     /// The current visit.
@@ -80,6 +84,8 @@ impl<P: Platform> Tracker<P> {
             consent,
             tab,
             outbox_key,
+            persisted_dropped: 0,
+            session_stored_at: 0,
             deferred_reclaim: None,
             session: None,
         };
@@ -187,8 +193,11 @@ impl<P: Platform> Tracker<P> {
         if !self.consent.may_store() {
             return;
         }
-        if let Some(text) = self.session.as_ref().and_then(|s| self.platform.encode(&s.to_value()).ok()) {
+        let Some(session) = &self.session else { return };
+        let last_seen = session.last_seen;
+        if let Ok(text) = self.platform.encode(&session.to_value()) {
             self.write(KEY_SESSION, &text);
+            self.session_stored_at = last_seen;
         }
     }
 
@@ -209,10 +218,14 @@ impl<P: Platform> Tracker<P> {
         let visit =
             Visit { now: now_ms, campaign: page.campaign.as_ref(), url: &page.url, referrer: &page.referrer };
         let timeout = u64::from(self.config.session_timeout_ms);
-        let (session, _) = Session::continue_or_start(self.session.take(), &visit, timeout, &self.platform)?;
+        let (session, started) =
+            Session::continue_or_start(self.session.take(), &visit, timeout, &self.platform)?;
         let session_context = session.to_context();
+        let due = session.last_seen >= self.session_stored_at.saturating_add(session::STORE_INTERVAL_MS);
         self.session = Some(session);
-        self.persist_session();
+        if started || due {
+            self.persist_session();
+        }
         let consent = self.consent.to_context();
         let stamp = Stamp {
             session: Some(&session_context),
@@ -226,11 +239,20 @@ impl<P: Platform> Tracker<P> {
         if !self.consent.keeps_events() {
             return Ok(wire); // analytics denied: the page gets its event, nothing is kept
         }
-        let bytes = self.platform.encode(&wire)?.len();
+        let json = self.platform.encode(&wire)?;
+        let bytes = json.len();
         if bytes > self.config.max_event_bytes as usize {
             return Err(Error::EventTooLarge);
         }
-        let entry = Entry { event: wire.clone(), message_id, bytes: bytes as u32, queued_at: now_ms };
+        let entry = Entry {
+            event: wire.clone(),
+            json,
+            message_id,
+            bytes: bytes as u32,
+            queued_at: now_ms,
+            seq: 0,
+            persisted: false,
+        };
         let (max_count, max_bytes) = (self.config.max_queue, self.config.max_queue_bytes as usize);
         if self.outbox.push_within(entry, max_count, max_bytes) > 0
             && !self.warnings.contains(&Error::OutboxOverflow)
@@ -297,17 +319,40 @@ impl<P: Platform> Tracker<P> {
         core::mem::take(&mut self.warnings)
     }
 
+    /// Brings storage up to date with the queue: each new event is written under its own key
+    /// ([`tabs::entry_key`]), each acknowledged or dropped one removed, and the unreported drop
+    /// count kept under the tab's outbox key. Events a full storage refused stay in memory and
+    /// are written by a later call.
     fn persist_outbox(&mut self) {
         if !self.consent.may_send() {
             return; // pending events live in memory only
         }
-        let result = if self.outbox.is_empty() {
-            self.platform.remove(&self.outbox_key)
-        } else {
-            self.platform
-                .encode(&self.outbox.to_value())
-                .and_then(|text| self.platform.set(&self.outbox_key, &text))
-        };
+        let mut result = Ok(());
+        for seq in self.outbox.take_removed() {
+            result = result.and(self.platform.remove(&tabs::entry_key(&self.outbox_key, seq)));
+        }
+        for entry in self.outbox.unpersisted_mut() {
+            let key = tabs::entry_key(&self.outbox_key, entry.seq);
+            match self.platform.set(&key, &Outbox::entry_json(entry)) {
+                Ok(()) => entry.persisted = true,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        let dropped = self.outbox.dropped();
+        if dropped != self.persisted_dropped {
+            let written = if dropped == 0 {
+                self.platform.remove(&self.outbox_key)
+            } else {
+                self.platform.set(&self.outbox_key, &Outbox::dropped_json(dropped))
+            };
+            match written {
+                Ok(()) => self.persisted_dropped = dropped,
+                Err(e) => result = Err(e),
+            }
+        }
         if let Err(e) = result {
             if !self.warnings.contains(&e) {
                 self.warnings.push(e);
@@ -406,6 +451,34 @@ mod tests {
         let req = c.next_request(Urgency::Now).unwrap();
         assert!(req.body.text.contains("from b") && !req.body.text.contains("from a"));
         assert_eq!(a.pending(), 1);
+    }
+
+    #[test]
+    fn each_event_is_written_once_under_its_own_key() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), Config { batch_size: 2, ..config() }).unwrap();
+        for i in 0..6 {
+            t.track("Viewed", Value::object().with("i", f64::from(i)), &page()).unwrap();
+        }
+        let keys = outbox_keys(&p);
+        assert_eq!(keys.len(), 6, "{keys:?}");
+        for key in &keys {
+            let stored = p.stored(key).unwrap();
+            assert!(stored.len() < 1000 && stored.matches("messageId").count() == 1, "one event per key");
+        }
+        p.set_full(true);
+        t.track("Refused", Value::Null, &page()).unwrap();
+        assert_eq!(t.take_warnings(), [Error::StorageFull]);
+        assert_eq!((t.pending(), outbox_keys(&p).len()), (7, 6), "kept in memory");
+        p.set_full(false);
+        t.track("Later", Value::Null, &page()).unwrap();
+        assert_eq!(outbox_keys(&p).len(), 8, "the refused event is written with the next one");
+        let req = t.next_request(Urgency::Now).unwrap();
+        t.settle(req.id, 200, None);
+        assert_eq!(outbox_keys(&p).len(), 6, "acknowledged events leave storage");
+        let mut next = Tracker::new(p.clone(), config()).unwrap();
+        next.reclaim(Some(vec![]));
+        assert_eq!(next.pending(), 6, "a reload finds the rest");
     }
 
     #[test]

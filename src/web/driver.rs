@@ -34,7 +34,7 @@ use crate::core::autotrack;
 use crate::core::config::Config;
 use crate::core::consent::{Consent, State};
 use crate::core::error::{Error, Result};
-use crate::core::event;
+use crate::core::event::{self, PageContext};
 use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
@@ -67,13 +67,15 @@ pub struct Driver {
     /// Set by [`Driver::shutdown`]: nothing is scheduled or sent any more.
     stopped: Cell<bool>,
     /// Handle of the pending `setTimeout`, if any.
-    timer: Cell<Option<i32>>,
+    timer: Cell<Option<(i32, u64)>>,
     /// The guarded timer callback, made once and reused by every `setTimeout`.
     tick: RefCell<Option<Function>>,
     /// Rust callbacks behind the guarded JS functions, kept alive as long as the driver lives.
     callbacks: RefCell<Vec<Closure<dyn FnMut()>>>,
     /// Warning codes already reported on this page.
     reported: RefCell<Vec<Error>>,
+    /// The page context last read, reused while the URL stays the same.
+    page: RefCell<Option<PageContext>>,
     /// The page's `collector.transform` function, if any (see [`Driver::set_transform`]).
     transform: RefCell<Option<Function>>,
     /// Whether this browser's `fetch` supports `keepalive` (else unload uses `sendBeacon`).
@@ -100,6 +102,7 @@ impl Driver {
             tick: RefCell::new(None),
             callbacks: RefCell::new(Vec::new()),
             reported: RefCell::new(Vec::new()),
+            page: RefCell::new(None),
             transform: RefCell::new(None),
             keepalive: transport::keepalive_supported(),
             hidden: Cell::new(false),
@@ -150,7 +153,7 @@ impl Driver {
 
     /// Records a track event (`Some(name)`) or a page view (`None`) and returns its wire form.
     pub fn record(self: &Rc<Self>, name: Option<&str>, properties: Value) -> Result<JsValue> {
-        let page = page::current(&self.env);
+        let page = self.page();
         let result = {
             let mut tracker = self.tracker.borrow_mut();
             match name {
@@ -181,7 +184,7 @@ impl Driver {
         if self.stopped.get() || !self.tracker.borrow().config().autotrack_pageviews {
             return;
         }
-        let url = page::current(&self.env).url;
+        let url = self.page().url;
         if restored || !event::same_document(&self.last_page_url.borrow(), &url) {
             let _ = self.record(None, Value::Null);
         }
@@ -213,7 +216,7 @@ impl Driver {
         if self.stopped.get() || self.tracker.borrow().config().click_selector.is_none() {
             return;
         }
-        if let Some(properties) = autotrack::element_click(&element, &page::current(&self.env).url) {
+        if let Some(properties) = autotrack::element_click(&element, &self.page().url) {
             let _ = self.record(Some(autotrack::ELEMENT_CLICKED), properties);
         }
     }
@@ -273,27 +276,46 @@ impl Driver {
         self.pump(Urgency::Now);
     }
 
+    /// The page context: read in full when the URL changed, otherwise the last one with the
+    /// current title (two reads instead of six and a query-string parse per event).
+    fn page(&self) -> PageContext {
+        let mut cache = self.page.borrow_mut();
+        let page = page::current_if_changed(&self.env, cache.take());
+        *cache = Some(page.clone());
+        page
+    }
+
     fn clear_timer(&self) {
-        if let Some(handle) = self.timer.take() {
+        if let Some((handle, _)) = self.timer.take() {
             if let Some(w) = web_sys::window() {
                 w.clear_timeout_with_handle(handle);
             }
         }
     }
 
-    /// Arms a timer for when the outbox says the next batch is due.
+    /// Arms a timer for when the outbox says the next batch is due. A timer already armed for
+    /// that time or earlier is kept (when it fires early, the pump finds nothing due and
+    /// schedules again), so tracking a burst of events does not re-arm a timer per event.
     fn schedule(self: &Rc<Self>) {
-        self.clear_timer();
-        if self.stopped.get() || self.requests.get() > 0 {
-            return; // stopped, or the outcome of the request in flight reschedules
+        let due = if self.stopped.get() || self.requests.get() > 0 {
+            None // stopped, or the outcome of the request in flight reschedules
+        } else {
+            self.tracker.borrow().due_at()
+        };
+        let Some(due) = due else {
+            self.clear_timer();
+            return;
+        };
+        if self.timer.get().is_some_and(|(_, armed)| armed <= due) {
+            return;
         }
-        let Some(due) = self.tracker.borrow().due_at() else { return };
+        self.clear_timer();
         let now = js_sys::Date::now() as u64;
         let delay = due.saturating_sub(now).min(i32::MAX as u64) as i32;
         let tick = self.tick.borrow();
         let (Some(window), Some(tick)) = (web_sys::window(), tick.as_ref()) else { return };
         if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(tick, delay) {
-            self.timer.set(Some(handle));
+            self.timer.set(Some((handle, due)));
         }
     }
 

@@ -58,6 +58,22 @@ pub fn current(env: &Environment) -> PageContext {
     }
 }
 
+/// The current page, reusing `last` when the URL has not changed since (only the title, which
+/// a page may change, is read again).
+pub fn current_if_changed(env: &Environment, last: Option<PageContext>) -> PageContext {
+    let window = web_sys::window();
+    let href = window.as_ref().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    match last {
+        Some(mut page) if page.url == href && !href.is_empty() => {
+            if let Some(document) = window.and_then(|w| w.document()) {
+                page.title = document.title();
+            }
+            page
+        }
+        _ => current(env),
+    }
+}
+
 /// True when the browser sends Global Privacy Control (`navigator.globalPrivacyControl`).
 pub fn global_privacy_control() -> bool {
     web_sys::window()

@@ -76,11 +76,9 @@ impl Clock for WebPlatform {
 }
 
 impl Codec for WebPlatform {
+    /// Written in Rust ([`crate::core::json`]), with the browser formatting the rare non-integer number.
     fn encode(&self, value: &Value) -> Result<String> {
-        js_sys::JSON::stringify(&convert::to_js(value))
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or(Error::EncodeFailed)
+        Ok(convert::to_json(value))
     }
 
     fn decode(&self, text: &str) -> Result<Value> {

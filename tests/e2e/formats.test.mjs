@@ -230,6 +230,6 @@ test("without fetch keepalive, a closing page hands its events to sendBeacon", a
   const counts = await after.evaluate(() => [localStorage.getItem("test:beacons"), localStorage.getItem("test:fetches")]);
   assert.deepEqual(counts, ["1", null], "one beacon carried them; fetch was never used");
   const outbox = await after.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("persona:outbox:")).map((k) => localStorage.getItem(k)));
-  assert.ok(outbox.some((v) => tracked.every((id) => v.includes(id))), "and they stay queued until a confirmed delivery");
+  assert.ok(tracked.every((id) => outbox.some((v) => v.includes(id))), "and they stay queued until a confirmed delivery");
   await context.close();
 });

@@ -26,7 +26,7 @@ impl<P: Platform> Tracker<P> {
             self.outbox = Outbox::default();
         }
         if before.may_send() && !now.may_send() {
-            let _ = self.platform.remove(&self.outbox_key);
+            self.remove_stored_outbox();
         }
         if now.may_store() {
             if !before.may_store() {
@@ -62,12 +62,28 @@ impl<P: Platform> Tracker<P> {
         Ok(())
     }
 
+    /// Removes this tab's outbox keys (its events', and its drop count); the queue in memory
+    /// is written again when sending is allowed.
+    fn remove_stored_outbox(&mut self) {
+        let own = &self.outbox_key;
+        let keys = self.platform.keys().unwrap_or_default();
+        let mut entry_prefix = own.clone();
+        entry_prefix.push(':');
+        for key in keys.iter().filter(|k| *k == own || k.starts_with(&entry_prefix)) {
+            let _ = self.platform.remove(key);
+        }
+        self.persisted_dropped = 0;
+        self.outbox.mark_unpersisted();
+    }
+
     /// Removes every key persona wrote (all tabs' outboxes included).
     fn erase(&mut self) {
         let keys = self.platform.keys().unwrap_or_default();
         for key in keys.iter().filter(|k| k.starts_with(KEY_PREFIX)) {
             let _ = self.platform.remove(key);
         }
+        self.persisted_dropped = 0;
+        self.outbox.mark_unpersisted();
     }
 }
 
@@ -102,10 +118,11 @@ mod tests {
 
         t.set_consent(State::Granted, &[]).unwrap();
         assert_eq!(p.stored(KEY_ANONYMOUS_ID).as_deref(), Some(t.anonymous_id()));
-        assert!(
-            p.stored(&tabs::outbox_key(t.tab_id())).unwrap().contains("sku-1"),
-            "pending events persisted"
-        );
+        let own = tabs::outbox_key(t.tab_id());
+        let stored: String =
+            outbox_keys(&p).iter().filter(|k| k.starts_with(&own)).filter_map(|k| p.stored(k)).collect();
+        assert!(stored.contains("sku-1"), "pending events persisted");
+        assert_eq!(outbox_keys(&p).len(), 2, "one key per event");
         assert!(p.stored(KEY_CONSENT).unwrap().contains("granted"));
         let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids.len(), 2);
