@@ -7,7 +7,9 @@
 //! numbers are `null`, as in JavaScript.
 //!
 //! Writing in Rust and handing the browser one finished string is what keeps `track()` cheap:
-//! building a JS object member by member costs one string crossing per key and per value.
+//! building a JS object member by member costs one string crossing per key and per value. The
+//! same holds the other way: [`parse`] reads JSON text (from `JSON.stringify` or storage) with
+//! integers parsed here and any other number handed to `float` (the browser's `parseFloat`).
 
 use crate::core::time::push_num;
 use crate::core::value::Value;
@@ -97,6 +99,212 @@ fn hex(nibble: u8) -> char {
     char::from(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 })
 }
 
+/// Parses JSON text into a [`Value`]; `None` when it is not JSON or holds a value deeper than
+/// `max_depth` (the outermost value is depth 0, its members 1, and so on). Whole numbers of up to
+/// 15 digits are read here; other numbers go to `float`, which gets their JSON text.
+pub fn parse(text: &str, max_depth: usize, float: &dyn Fn(&str) -> f64) -> Option<Value> {
+    let mut parser = Parser { text, at: 0, max_depth, float };
+    let value = parser.value(0)?;
+    parser.skip_space();
+    (parser.at == text.len()).then_some(value)
+}
+
+struct Parser<'t> {
+    text: &'t str,
+    at: usize,
+    max_depth: usize,
+    float: &'t dyn Fn(&str) -> f64,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, literal: &str) -> Option<()> {
+        let end = self.at + literal.len();
+        (self.text.get(self.at..end)? == literal).then(|| self.at = end)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > self.max_depth {
+            return None;
+        }
+        self.skip_space();
+        match self.peek()? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => self.string().map(Value::String),
+            b't' => self.eat("true").map(|()| Value::Bool(true)),
+            b'f' => self.eat("false").map(|()| Value::Bool(false)),
+            b'n' => self.eat("null").map(|()| Value::Null),
+            _ => self.number().map(Value::Number),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<Value> {
+        self.at += 1;
+        let mut members = Vec::new();
+        self.skip_space();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(Value::Object(members));
+        }
+        loop {
+            self.skip_space();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.skip_space();
+            self.eat(":")?;
+            members.push((key, self.value(depth + 1)?));
+            self.skip_space();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(Value::Object(members));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<Value> {
+        self.at += 1;
+        let mut items = Vec::new();
+        self.skip_space();
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(Value::Array(items));
+        }
+        loop {
+            items.push(self.value(depth + 1)?);
+            self.skip_space();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(Value::Array(items));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string literal, at its opening quote.
+    fn string(&mut self) -> Option<String> {
+        self.at += 1;
+        let mut out = String::new();
+        let mut run = self.at;
+        loop {
+            let b = self.peek()?;
+            match b {
+                b'"' => {
+                    out.push_str(self.text.get(run..self.at)?);
+                    self.at += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(self.text.get(run..self.at)?);
+                    self.at += 1;
+                    let escaped = self.peek()?;
+                    self.at += 1;
+                    match escaped {
+                        b'"' | b'\\' | b'/' => out.push(char::from(escaped)),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => out.push(self.unicode_escape()?),
+                        _ => return None,
+                    }
+                    run = self.at;
+                }
+                0..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (after the `u`), joining a surrogate pair; a lone
+    /// surrogate becomes U+FFFD, as when the browser hands such a string to Rust.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let first = self.hex4()?;
+        if (0xd800..0xdc00).contains(&first) && self.text.as_bytes().get(self.at..self.at + 2) == Some(b"\\u")
+        {
+            let save = self.at;
+            self.at += 2;
+            let second = self.hex4()?;
+            if (0xdc00..0xe000).contains(&second) {
+                return char::from_u32(0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00));
+            }
+            self.at = save;
+        }
+        Some(char::from_u32(first).unwrap_or('\u{fffd}'))
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.as_bytes().get(self.at..self.at + 4)?;
+        self.at += 4;
+        digits.iter().try_fold(0u32, |n, d| Some(n * 16 + char::from(*d).to_digit(16)?))
+    }
+
+    /// A number per JSON's grammar.
+    fn number(&mut self) -> Option<f64> {
+        let start = self.at;
+        let bytes = self.text.as_bytes();
+        let digits = |at: &mut usize| {
+            let from = *at;
+            while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+                *at += 1;
+            }
+            *at > from
+        };
+        let mut at = self.at;
+        if bytes.get(at) == Some(&b'-') {
+            at += 1;
+        }
+        let int_start = at;
+        if !digits(&mut at) || (bytes.get(int_start) == Some(&b'0') && at - int_start > 1) {
+            return None;
+        }
+        let mut whole = true;
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            whole = false;
+            if !digits(&mut at) {
+                return None;
+            }
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            whole = false;
+            if matches!(bytes.get(at), Some(b'+' | b'-')) {
+                at += 1;
+            }
+            if !digits(&mut at) {
+                return None;
+            }
+        }
+        self.at = at;
+        let text = self.text.get(start..at)?;
+        if whole && at - int_start <= 15 {
+            let n = bytes.get(int_start..at)?.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')) as f64;
+            return Some(if int_start > start { -n } else { n });
+        }
+        Some((self.float)(text))
+    }
+}
+
 /// The JSON text of `value` (see [`write`]).
 pub fn to_string(value: &Value, float: &dyn Fn(f64, &mut String)) -> String {
     let mut out = String::new();
@@ -110,6 +318,70 @@ mod tests {
 
     fn float(n: f64, out: &mut String) {
         out.push_str(&serde_json::to_string(&n).unwrap());
+    }
+
+    fn parse_float(text: &str) -> f64 {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_what_it_writes_and_what_browsers_write() {
+        let value = Value::object()
+            .with("s", "quote \" backslash \\ nl \n bell \u{7} ü ß 😀")
+            .with(
+                "n",
+                Value::Array(vec![
+                    0.0.into(),
+                    42.0.into(),
+                    (-7.0).into(),
+                    9.5.into(),
+                    1e300.into(),
+                    123_456_789_012_345_678.0.into(),
+                ]),
+            )
+            .with(
+                "nested",
+                Value::object().with("a", Value::Array(vec![Value::Null, true.into(), false.into()])),
+            )
+            .with("empty", Value::object())
+            .with("list", Value::Array(vec![]));
+        let text = to_string(&value, &float);
+        assert_eq!(parse(&text, 32, &parse_float), Some(value));
+        let spaced = " { \"a\" : [ 1 , -0.5e1 , \"\\u00e9\\ud83d\\ude00\\/\" ] } ";
+        let parsed = parse(spaced, 32, &parse_float).unwrap();
+        let a = parsed.get("a").and_then(Value::as_array).unwrap();
+        assert_eq!(a, [1.0.into(), (-5.0).into(), "é😀/".into()]);
+        assert_eq!(parse("\"\\ud800x\"", 32, &parse_float), Some("\u{fffd}x".into()), "lone surrogate");
+    }
+
+    #[test]
+    fn rejects_what_is_not_json_or_too_deep() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\"}",
+            "01",
+            "1.",
+            "-",
+            "tru",
+            "\"a",
+            "\"tab\tin\"",
+            "{} x",
+            "\"\\x\"",
+            "[1 2]",
+            "NaN",
+        ] {
+            assert_eq!(parse(bad, 32, &parse_float), None, "{bad:?}");
+        }
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse(&deep(33), 32, &parse_float).is_some(), "depth 32 below the outermost");
+        assert_eq!(parse(&deep(34), 32, &parse_float), None);
+        assert_eq!(
+            parse(&format!("{}1{}", "[".repeat(33), "]".repeat(33)), 32, &parse_float),
+            None,
+            "a value at 33"
+        );
     }
 
     #[test]

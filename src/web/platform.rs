@@ -82,8 +82,7 @@ impl Codec for WebPlatform {
     }
 
     fn decode(&self, text: &str) -> Result<Value> {
-        let parsed = js_sys::JSON::parse(text).map_err(|_| Error::StorageCorrupt)?;
-        convert::to_value_within(&parsed, convert::STORED_MAX_DEPTH).map_err(|_| Error::StorageCorrupt)
+        convert::from_json(text, convert::STORED_MAX_DEPTH).ok_or(Error::StorageCorrupt)
     }
 }
 
