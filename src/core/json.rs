@@ -149,50 +149,46 @@ impl Parser<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Option<Value> {
-        self.at += 1;
         let mut members = Vec::new();
-        self.skip_space();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(Value::Object(members));
-        }
-        loop {
-            self.skip_space();
-            if self.peek()? != b'"' {
+        self.items(b'}', |p| {
+            p.skip_space();
+            if p.peek()? != b'"' {
                 return None;
             }
-            let key = self.string()?;
-            self.skip_space();
-            self.eat(":")?;
-            members.push((key, self.value(depth + 1)?));
-            self.skip_space();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(Value::Object(members));
-                }
-                _ => return None,
-            }
-        }
+            let key = p.string()?;
+            p.skip_space();
+            p.eat(":")?;
+            members.push((key, p.value(depth + 1)?));
+            Some(())
+        })?;
+        Some(Value::Object(members))
     }
 
     fn array(&mut self, depth: usize) -> Option<Value> {
-        self.at += 1;
         let mut items = Vec::new();
+        self.items(b']', |p| {
+            items.push(p.value(depth + 1)?);
+            Some(())
+        })?;
+        Some(Value::Array(items))
+    }
+
+    /// The comma-separated items of a container, from its opening bracket to `close`.
+    fn items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.at += 1;
         self.skip_space();
-        if self.peek()? == b']' {
+        if self.peek()? == close {
             self.at += 1;
-            return Some(Value::Array(items));
+            return Some(());
         }
         loop {
-            items.push(self.value(depth + 1)?);
+            item(self)?;
             self.skip_space();
             match self.peek()? {
                 b',' => self.at += 1,
-                b']' => {
+                b if b == close => {
                     self.at += 1;
-                    return Some(Value::Array(items));
+                    return Some(());
                 }
                 _ => return None,
             }
