@@ -137,6 +137,22 @@ fn from_json(j: &serde_json::Value) -> Value {
     }
 }
 
+/// A file of the workplace's shared test data (`../shared/` beside the project): found through
+/// `PERSONA_SHARED_DIR`, else the nearest `shared/` folder above the project, else `/work/shared`.
+/// Panics with the places it looked when there is none: a missing vector must fail the test.
+pub fn shared_file(relative: &str) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut candidates: Vec<std::path::PathBuf> =
+        std::env::var_os("PERSONA_SHARED_DIR").map(Into::into).into_iter().collect();
+    candidates.extend(root.ancestors().skip(1).map(|dir| dir.join("shared")));
+    candidates.push("/work/shared".into());
+    candidates
+        .iter()
+        .map(|dir| dir.join(relative))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("shared test data {relative} not found in {candidates:?}"))
+}
+
 /// The ways `value` breaks `schema`, for the subset of JSON Schema (draft 4) that the Snowplow
 /// schemas persona meets use: `type`, `properties`, `required`, `additionalProperties: false`,
 /// `items`, `minItems`, `minLength`, `maxLength`, `minimum`. Unknown keywords are an error, so a

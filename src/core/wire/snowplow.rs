@@ -141,15 +141,27 @@ mod tests {
     use crate::core::config::Config;
     use crate::core::event::PageContext;
     use crate::core::outbox::Urgency;
-    use crate::core::testing::{schema_violations, MemPlatform};
+    use crate::core::testing::{schema_violations, shared_file, MemPlatform};
     use crate::core::tracker::Tracker;
     use crate::core::wire::Format;
     use serde_json::Value as J;
 
-    fn read_json(path: &str) -> J {
-        let path = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    fn read_json(path: &std::path::Path) -> J {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::from_str(&text).unwrap()
+    }
+
+    fn payload_schema() -> J {
+        read_json(&shared_file("conformance/snowplow-payload_data-1-0-4.schema.json"))
+    }
+
+    fn own_schema(name: &str) -> J {
+        read_json(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("schemas/iglu/dev.persona")
+                .join(name)
+                .join("jsonschema/1-0-0"),
+        )
     }
 
     /// A batch of a page view with properties, a shop event and a custom event, as tp2 JSON.
@@ -187,7 +199,7 @@ mod tests {
 
     #[test]
     fn payload_validates_against_snowplow_payload_data_1_0_4() {
-        let schema = read_json("../shared/conformance/snowplow-payload_data-1-0-4.schema.json");
+        let schema = payload_schema();
         let (body, ids, anonymous_id) = tracked_batch();
         assert_eq!(body["schema"], PAYLOAD_SCHEMA);
         let data = &body["data"];
@@ -213,8 +225,8 @@ mod tests {
 
     #[test]
     fn custom_events_are_self_describing_under_persona_schemas() {
-        let track_schema = read_json("schemas/iglu/dev.persona/track/jsonschema/1-0-0");
-        let context_schema = read_json("schemas/iglu/dev.persona/context/jsonschema/1-0-0");
+        let track_schema = own_schema("track");
+        let context_schema = own_schema("context");
         assert_eq!(track_schema["self"]["name"], "track", "schema file and URI agree");
         assert_eq!(context_schema["self"]["name"], "context");
         let (body, _, _) = tracked_batch();
@@ -241,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_validator_catches_what_the_schema_forbids() {
-        let schema = read_json("../shared/conformance/snowplow-payload_data-1-0-4.schema.json");
+        let schema = payload_schema();
         let (body, _, _) = tracked_batch();
         let mut broken = body["data"].clone();
         broken[0]["dtm"] = J::from(1_795_305_600_000u64);
