@@ -330,10 +330,16 @@ mod tests {
 
     #[test]
     fn fields_are_those_of_the_shared_payload_data_schema() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/conformance/snowplow-payload_data-1-0-4.schema.json"
-        );
+        // The workplace's shared data: PERSONA_SHARED_DIR, else a `shared/` folder above the
+        // project, else /work/shared. Missing data fails the test.
+        let project = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<std::path::PathBuf> =
+            std::env::var_os("PERSONA_SHARED_DIR").map(Into::into).into_iter().collect();
+        dirs.extend(project.ancestors().skip(1).map(|dir| dir.join("shared")));
+        dirs.push("/work/shared".into());
+        let relative = "conformance/snowplow-payload_data-1-0-4.schema.json";
+        let path = dirs.iter().map(|d| d.join(relative)).find(|p| p.is_file());
+        let path = path.unwrap_or_else(|| panic!("{relative} not found in {dirs:?}"));
         let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let mut expected: Vec<&str> =
             schema["items"]["properties"].as_object().unwrap().keys().map(String::as_str).collect();
