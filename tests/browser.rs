@@ -103,6 +103,19 @@ fn conversion_keeps_json_and_rejects_what_json_would_lose() {
     ] {
         assert_eq!(to_value(&eval(bad)), Err(Error::PropertiesInvalid), "{bad}");
     }
+    // A page whose old library put toJSON on Array and String prototypes (Prototype.js 1.6).
+    let patched = eval(
+        r#"(() => {
+            Array.prototype.toJSON = function () { return JSON.stringify(this.slice()); };
+            String.prototype.toJSON = function () { return '"' + this + '"'; };
+            return { products: [{ id: "p" }], s: "x" };
+        })()"#,
+    );
+    let v = to_value(&patched);
+    eval("delete Array.prototype.toJSON; delete String.prototype.toJSON");
+    let v = v.unwrap();
+    assert_eq!(v.get("s").and_then(Value::as_str), Some("x"), "strings stay strings");
+    assert!(v.get("products").and_then(Value::as_array).is_some(), "arrays stay arrays");
     let round = to_js(&Value::object().with("__proto__", "x").with("k", 2.0));
     let proto = Reflect::get(&round, &"__proto__".into()).unwrap();
     assert_eq!(proto.as_string().as_deref(), Some("x"), "__proto__ is an own property, not a prototype");

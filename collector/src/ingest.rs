@@ -16,6 +16,8 @@ use crate::error::{ApiError, ErrorCode};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest accepted number of events in one batch.
 pub const MAX_BATCH_EVENTS: usize = 10_000;
+/// Largest `dropped` report accepted (2^53, the largest whole number JavaScript counts exactly).
+pub const MAX_DROPPED: u64 = 1 << 53;
 /// Longest accepted `messageId`, in characters.
 pub const MAX_MESSAGE_ID_CHARS: usize = 200;
 /// The Segment call types the collector accepts in `type`.
@@ -105,8 +107,8 @@ fn parse_envelope(body: &[u8], list: &str, versioned: bool) -> Result<Ingest, Ap
     };
     let dropped = match top.get("dropped") {
         None | Some(Value::Null) => 0,
-        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or(0),
-        Some(_) => return Err(invalid_batch("dropped must be a whole number of at least 0")),
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|d| d <= MAX_DROPPED) => n.as_u64().unwrap_or(0),
+        Some(_) => return Err(invalid_batch("dropped must be a whole number from 0 to 2^53")),
     };
     let write_key = match top.get("writeKey") {
         None | Some(Value::Null) => None,

@@ -25,7 +25,7 @@ use persona::core::wire::snowplow::{CONTEXT_SCHEMA, TRACK_SCHEMA};
 use serde_json::{json, Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::ingest::{check_count, parse_json, validate_event, Ingest};
+use crate::ingest::{check_count, parse_json, validate_event, Ingest, MAX_DROPPED};
 
 /// The request body's schema, without its last version number (1-0-0 to 1-0-4 are accepted).
 pub const PAYLOAD_SCHEMA_PREFIX: &str = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-";
@@ -64,7 +64,7 @@ pub fn parse_tp2(body: &[u8]) -> Result<Ingest, ApiError> {
     let mut events = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let (event, reported) = translate(i, item)?;
-        dropped += reported;
+        dropped = (dropped + reported).min(MAX_DROPPED);
         let mut valid = validate_event("data", i, &event, None)?;
         valid.raw = event.to_string();
         events.push(valid);
@@ -120,7 +120,13 @@ fn translate(index: usize, item: &Value) -> Result<(Value, u64), ApiError> {
             match key.as_str() {
                 "dropped" => {
                     let whole = value.as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0);
-                    dropped = value.as_u64().or(whole.map(|n| n as u64)).unwrap_or(0);
+                    let count = value.as_u64().or(whole.map(|n| n as u64));
+                    match count.filter(|n| *n <= MAX_DROPPED) {
+                        Some(count) => dropped = count,
+                        None => {
+                            return Err(invalid(".co dropped must be a whole number from 0 to 2^53".into()))
+                        }
+                    }
                 }
                 "properties" => properties.extend(value.as_object().cloned().unwrap_or_default()),
                 _ => {
@@ -476,6 +482,13 @@ mod tests {
             (with(json!({"e": "ue", "ue_pr": "{"})), ErrorCode::InvalidEvent, "data[1].ue_pr is not JSON"),
             (with(json!({"e": "ue"})), ErrorCode::InvalidEvent, "data[1].ue_pr (or ue_px) is required"),
             (with(json!({"co": "[]"})), ErrorCode::InvalidEvent, "data[1].co/cx must be a JSON object"),
+            (
+                with(
+                    json!({"co": json!({"schema": "s", "data": [{"schema": CONTEXT_SCHEMA, "data": {"dropped": u64::MAX}}]}).to_string()}),
+                ),
+                ErrorCode::InvalidEvent,
+                "data[1].co dropped must be a whole number",
+            ),
             (
                 json!({"schema": "iglu:x/y/jsonschema/1-0-0", "data": [ok.clone()]}),
                 ErrorCode::InvalidBatch,

@@ -148,6 +148,10 @@ impl Config {
             return Err(Error::OptionInvalid("transform"));
         }
         config.write_key = text(c, "writeKey")?;
+        if config.write_key.as_deref().is_some_and(|k| k.contains(':')) {
+            // Basic auth ends the user name at the first colon: the collector would see less.
+            return Err(Error::OptionInvalid("writeKey"));
+        }
         config.app_id = text(c, "appId")?;
         config.json_content_type = match text(c, "contentType")?.as_deref() {
             None | Some("text/plain") => false,
@@ -342,6 +346,7 @@ mod tests {
             ("writeKey", Value::from("")),
             ("writeKey", Value::from("a\nb")),
             ("writeKey", Value::from("k".repeat(257))),
+            ("writeKey", Value::from("key:with-colon")),
             ("contentType", Value::from("application/x-www-form-urlencoded")),
             ("appId", Value::Bool(true)),
             ("transform", Value::from("x => x")),

@@ -216,12 +216,22 @@ impl Outbox {
     /// Takes the next batch if `urgency` allows it at `now`. At most `batch_size` events (except
     /// when unloading) and never more than [`MAX_BATCH_BYTES`].
     pub fn take_batch(&mut self, now: u64, config: &Config, urgency: Urgency) -> Option<Batch> {
+        self.take_batch_of(now, config, urgency, usize::MAX)
+    }
+
+    /// [`Outbox::take_batch`], with at most `max_events` events.
+    pub fn take_batch_of(
+        &mut self,
+        now: u64,
+        config: &Config,
+        urgency: Urgency,
+        max_events: usize,
+    ) -> Option<Batch> {
         if urgency == Urgency::Unload {
-            // A keep-alive request already carrying every queued event survives the page: a
-            // second signal (`visibilitychange` then `pagehide`) must not send them all again.
-            if self.in_flight.as_ref().is_some_and(|f| {
-                f.keepalive && self.entries.iter().all(|e| f.message_ids.contains(&e.message_id))
-            }) {
+            // A keep-alive request survives the page: a second signal (`visibilitychange` then
+            // `pagehide`) must not send its events again, and the browsers' 64 KiB budget has no
+            // room for a second chunk anyway. When it is delivered, the driver sends the next.
+            if self.in_flight.as_ref().is_some_and(|f| f.keepalive) {
                 return None;
             }
             // Any other request in flight will be cancelled with the page: its events go again
@@ -238,6 +248,7 @@ impl Outbox {
             return None;
         }
         let count = if urgency == Urgency::Unload { self.entries.len() } else { config.batch_size as usize };
+        let count = count.min(max_events);
         let mut batch = Batch {
             id: self.next_batch_id,
             events: Vec::new(),
@@ -586,9 +597,11 @@ mod tests {
         assert_eq!(hidden.message_ids, ["a", "b"]);
         assert!(o.take_batch(1, &c, Urgency::Unload).is_none(), "pagehide: already on its way");
         o.push(entry("c", 2), 100); // tracked by the page's own pagehide handler
-        let last = o.take_batch(3, &c, Urgency::Unload).unwrap();
-        assert_eq!(last.message_ids, ["a", "b", "c"], "what is not on its way goes, with the rest");
-        o.settle(last.id, Delivery::Delivered, 4, &c, 0).unwrap();
+        assert!(o.take_batch(3, &c, Urgency::Unload).is_none(), "no second chunk beside a keep-alive one");
+        o.settle(hidden.id, Delivery::Delivered, 4, &c, 0).unwrap();
+        let last = o.take_batch(5, &c, Urgency::Unload).unwrap();
+        assert_eq!(last.message_ids, ["c"], "the next chunk once the first is delivered");
+        o.settle(last.id, Delivery::Delivered, 6, &c, 0).unwrap();
         assert!(o.is_empty());
     }
 

@@ -60,8 +60,18 @@ fn tab_of(key: &str) -> Option<&str> {
     rest.get(..end)
 }
 
-/// Orders reclaimed entries by when they were queued, ties in the order they were found (their
-/// `seq` holds that order until the outbox renumbers them). A Shell sort: a few lines, where the
+/// The `<seq>` of an event key (`persona:outbox:<tab>:<seq>`); 0 for a whole-queue key.
+fn seq_of(key: &str) -> u64 {
+    let digits = key.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let tail = key.get(key.len() - digits..).unwrap_or_default();
+    if digits == 0 || digits > 15 || !key.get(..key.len() - digits).unwrap_or_default().ends_with(':') {
+        return 0;
+    }
+    tail.bytes().fold(0, |n, d| n * 10 + u64::from(d - b'0'))
+}
+
+/// Orders reclaimed entries by when they were queued, ties by their tab's own order (their
+/// `seq` holds it, from the key and the place in it, until the outbox renumbers them). A Shell sort: a few lines, where the
 /// standard library's sorts add kilobytes to the wasm.
 fn sort_by_queue_time(entries: &mut [Entry]) {
     let mut gap = entries.len() / 2;
@@ -113,14 +123,15 @@ pub fn reclaim<P: Storage + Codec + Clock>(
         if Some(tab) == own_tab || (alive && !tab.is_empty()) {
             continue;
         }
-        let text = platform.get(&key)?;
-        platform.remove(&key)?;
-        let Some(text) = text else { continue };
+        // A key storage will not read is left for a later reclaim; the others still count.
+        let Ok(Some(text)) = platform.get(&key) else { continue };
+        let _ = platform.remove(&key);
         match platform.decode(&text).and_then(|v| Outbox::from_value(&v, platform)) {
             Ok(mut orphan) => {
                 outbox.add_dropped(orphan.dropped());
-                for mut entry in orphan.drain() {
-                    entry.seq = found.len() as u64;
+                let key_seq = seq_of(&key) << 20;
+                for (i, mut entry) in orphan.drain().enumerate() {
+                    entry.seq = key_seq + i as u64;
                     found.push(entry);
                 }
             }
@@ -221,6 +232,20 @@ mod tests {
         assert_eq!(ids(&mut mine), ["a", "b", "c"]);
         assert!(p.stored("persona:outbox:own:0").is_some(), "its own keys stay");
         assert!(p.stored("persona:outbox:dead:2").is_none() && p.stored("persona:outbox:dead").is_none());
+    }
+
+    #[test]
+    fn same_millisecond_events_keep_their_tab_order() {
+        let p = MemPlatform::default();
+        for seq in [10u64, 2, 1, 0, 11] {
+            let mut o = Outbox::default();
+            o.push(entry(&format!("e{seq}"), 7), 100);
+            p.put(&entry_key("persona:outbox:dead", seq), &o.to_json());
+        }
+        let mut mine = Outbox::default();
+        reclaim(&p, "persona:outbox:own", Some(&[]), &mut mine, 100, usize::MAX).unwrap();
+        assert_eq!(ids(&mut mine), ["e0", "e1", "e2", "e10", "e11"]);
+        assert_eq!((seq_of("persona:outbox:t:12"), seq_of("persona:outbox:t"), seq_of("x:")), (12, 0, 0));
     }
 
     #[test]

@@ -277,13 +277,25 @@ impl<P: Platform> Tracker<P> {
             return None;
         }
         let now = self.platform.now_ms();
-        let batch = self.outbox.take_batch(now, &self.config, urgency)?;
-        match wire::encode(&self.config, batch.events, now, batch.dropped, &self.platform) {
-            Ok(body) => Some(Outgoing { id: batch.id, body, message_ids: batch.message_ids }),
-            Err(e) => {
-                self.warnings.push(e);
-                self.outbox.abandon_in_flight();
-                None
+        let mut limit = usize::MAX;
+        loop {
+            let batch = self.outbox.take_batch_of(now, &self.config, urgency, limit)?;
+            let count = batch.message_ids.len();
+            match wire::encode(&self.config, batch.events, now, batch.dropped, &self.platform) {
+                Ok(body) if body.text.len() <= wire::MAX_BODY_BYTES || count <= 1 => {
+                    return Some(Outgoing { id: batch.id, body, message_ids: batch.message_ids });
+                }
+                Ok(body) => {
+                    // Too large once encoded: take back and cut in proportion, with a margin.
+                    self.outbox.abandon_in_flight();
+                    let fitting = count * wire::MAX_BODY_BYTES / body.text.len() * 9 / 10;
+                    limit = fitting.clamp(1, count - 1);
+                }
+                Err(e) => {
+                    self.warnings.push(e);
+                    self.outbox.abandon_in_flight();
+                    return None;
+                }
             }
         }
     }

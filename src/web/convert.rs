@@ -6,7 +6,8 @@
 //! deeper than [`MAX_DEPTH`], and getters or proxy traps that throw. `undefined` members are
 //! dropped and non-finite numbers become `null`, as in JSON. A value is serialised by the
 //! browser (with a replacer that enforces those rules) and parsed by [`json::parse`]; nothing the
-//! page hands over can make an exception escape through the wasm.
+//! page hands over can make an exception escape through the wasm. `toJSON` methods an old library
+//! put on built-in prototypes (Prototype.js turns arrays into strings) are set aside meanwhile.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -23,8 +24,16 @@ pub const MAX_DEPTH: usize = 32;
 /// stored outbox wraps around them.
 pub const STORED_MAX_DEPTH: usize = MAX_DEPTH + 8;
 
-#[wasm_bindgen(inline_js = "export function stringify_checked(value) {
+#[wasm_bindgen(inline_js = "const PROTOS = [Array, String, Number, Boolean, Object].map((c) => c.prototype);
+export function stringify_checked(value) {
   let large = false;
+  // Old libraries (Prototype.js) put toJSON on built-in prototypes, which would turn arrays and
+  // strings into JSON strings: they are set aside for the call and put back after.
+  const saved = [];
+  for (const p of PROTOS) {
+    const d = Object.getOwnPropertyDescriptor(p, 'toJSON');
+    if (d && d.configurable) { saved.push([p, d]); delete p.toJSON; }
+  }
   try {
     const text = JSON.stringify(value, function (key, v) {
       const t = typeof v;
@@ -42,6 +51,8 @@ pub const STORED_MAX_DEPTH: usize = MAX_DEPTH + 8;
     return text === undefined ? 'null' : text;
   } catch (_) {
     return large ? 2 : 1;
+  } finally {
+    for (const [p, d] of saved) Object.defineProperty(p, 'toJSON', d);
   }
 }")]
 extern "C" {

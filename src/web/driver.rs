@@ -327,7 +327,11 @@ impl Driver {
         // (the outbox knows whether a keep-alive request already carries everything). A beacon
         // sent since the page was last visible already outlives it.
         let busy = self.requests.get() > 0 && !unloading;
-        if self.stopped.get() || busy || (unloading && self.beaconed.get()) {
+        if self.stopped.get() || busy {
+            return;
+        }
+        if unloading && self.beaconed.get() {
+            self.schedule(); // the beacon's events go again later, on the timer
             return;
         }
         let request = self.tracker.borrow_mut().next_request(urgency);
@@ -341,6 +345,7 @@ impl Driver {
         if unloading && !self.keepalive && transform.is_none() && transport::beacon(&url, &request.body) {
             self.tracker.borrow_mut().unconfirmed(request.id);
             self.beaconed.set(true);
+            self.schedule();
             return;
         }
         self.requests.set(self.requests.get() + 1);

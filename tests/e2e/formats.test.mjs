@@ -178,27 +178,33 @@ test("a transform reshapes each batch; when it throws, the batch waits and is re
   await blank.close();
 });
 
-test("a hidden page sends its whole queue in keep-alive chunks under 64 KiB", async () => {
-  const { page, context, errors, requests } = await open("chunks", `{ collector: { url: "/v1/batch", batchSize: 100, flushIntervalMs: 60000 } }`);
-  const anonymousId = await page.evaluate(() => window.p.anonymousId());
-  // About 150 KB queued: more than two keep-alive requests can carry.
-  const tracked = await page.evaluate(() =>
-    Array.from({ length: 50 }, (_, i) => window.p.track("Big Event", { i, blob: "x".repeat(3000) }).messageId),
-  );
-  await page.evaluate(() => {
-    Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
-    document.dispatchEvent(new Event("visibilitychange"));
-  });
-  const stored = await storedIds(collector, anonymousId, 51);
-  for (const id of tracked) assert.ok(stored.includes(id));
-  const sent = requests.filter((r) => r.url.endsWith("/v1/batch"));
-  assert.ok(sent.length >= 3, `several chunks: ${sent.length}`);
-  for (const r of sent) assert.ok(Buffer.byteLength(r.body) < 64 * 1024, `chunk of ${Buffer.byteLength(r.body)} bytes`);
-  const ids = sent.flatMap((r) => JSON.parse(r.body).batch.map((e) => e.messageId));
-  assert.equal(new Set(ids).size, ids.length, "no event sent twice");
-  await waitFor(() => page.evaluate(() => window.p.pending() === 0), { what: "queue empty" });
-  assert.deepEqual(errors, []);
-  await context.close();
+test("a hidden page sends its whole queue in keep-alive chunks under 64 KiB, in every format", async () => {
+  for (const [format, path, ids] of [
+    ["segment", "/v1/batch", (body) => body.batch.map((e) => e.messageId)],
+    // Snowplow's body nests JSON in strings: quotes double, so its chunks hold fewer events.
+    ["snowplow", TP2, (body) => body.data.map((e) => e.eid)],
+  ]) {
+    const { page, context, errors, requests } = await open(`chunks-${format}`, `{ collector: { url: "${path}", format: "${format}", batchSize: 100, flushIntervalMs: 60000 } }`);
+    const anonymousId = await page.evaluate(() => window.p.anonymousId());
+    // About 150 KB queued: more than two keep-alive requests can carry.
+    const tracked = await page.evaluate(() =>
+      Array.from({ length: 50 }, (_, i) => window.p.track("Big Event", { i, blob: 'say "x" '.repeat(375) }).messageId),
+    );
+    await page.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    const stored = await storedIds(collector, anonymousId, 51);
+    for (const id of tracked) assert.ok(stored.includes(id), `${format}: ${id} stored`);
+    const sent = requests.filter((r) => new URL(r.url).pathname === path);
+    assert.ok(sent.length >= 3, `${format}: several chunks: ${sent.length}`);
+    for (const r of sent) assert.ok(Buffer.byteLength(r.body) < 64 * 1024, `${format}: chunk of ${Buffer.byteLength(r.body)} bytes`);
+    const sentIds = sent.flatMap((r) => ids(JSON.parse(r.body)));
+    assert.equal(new Set(sentIds).size, sentIds.length, `${format}: no event sent twice`);
+    await waitFor(() => page.evaluate(() => window.p.pending() === 0), { what: `${format}: queue empty` });
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });
 
 test("without fetch keepalive, a closing page hands its events to sendBeacon", async () => {

@@ -24,6 +24,12 @@ use crate::core::error::Result;
 use crate::core::platform::Codec;
 use crate::core::value::Value;
 
+/// Largest request body persona sends when it can cut the batch smaller: every chunk then fits
+/// the browsers' 64 KiB budget for keep-alive requests and beacons. The formats differ in how
+/// much they add to the events (Snowplow's string-encoded JSON about two thirds), so the body,
+/// not the queued events, is measured.
+pub const MAX_BODY_BYTES: usize = 60 * 1024;
+
 /// The collector's wire format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
@@ -165,6 +171,40 @@ mod tests {
         let keyless = encode(&config(Format::Segment, None, true), event(), 0, 0, &platform).unwrap();
         assert_eq!(keyless.authorization, None);
         assert!(!keyless.text.contains("writeKey"));
+    }
+
+    #[test]
+    fn every_chunk_fits_the_keepalive_budget_once_encoded() {
+        use crate::core::event::PageContext;
+        use crate::core::outbox::Urgency;
+        use crate::core::tracker::Tracker;
+        for format in [Format::Snowplow, Format::Segment, Format::Native] {
+            let config = Config {
+                collector_url: "/c".into(),
+                format,
+                write_key: Some("k".repeat(256)),
+                batch_size: 100,
+                flush_interval_ms: 60_000,
+                ..Config::default()
+            };
+            let mut tracker = Tracker::new(MemPlatform::default(), config).unwrap();
+            let page = PageContext::default();
+            let mut tracked = Vec::new();
+            for i in 0..91 {
+                // Quotes grow most when JSON is put inside a JSON string (Snowplow's ue_pr).
+                let properties = Value::object().with("i", f64::from(i)).with("blob", "a\"b".repeat(300));
+                let wire = tracker.track("Big", properties, &page).unwrap();
+                tracked.push(wire.get("messageId").and_then(Value::as_str).unwrap().to_owned());
+            }
+            let mut sent = Vec::new();
+            while let Some(request) = tracker.next_request(Urgency::Unload) {
+                let len = request.body.text.len();
+                assert!(len <= MAX_BODY_BYTES, "{format:?}: a {len}-byte chunk");
+                sent.extend(request.message_ids.iter().cloned());
+                tracker.settle(request.id, 200, None);
+            }
+            assert_eq!(sent, tracked, "{format:?}: every event once, in order");
+        }
     }
 
     #[test]
