@@ -46,6 +46,10 @@ pub enum Error {
     BatchRejected,
     /// Encoding a value to JSON failed.
     EncodeFailed,
+    /// A condition (segment, experiment targeting) is malformed: an unknown operator, an operator
+    /// given the wrong kind of operand, a regular expression the browser rejects; carries the
+    /// operator (or `"operator"` when unknown, `"condition"` when not an object).
+    ConditionInvalid(&'static str),
     /// The page's `collector.transform` threw, rejected or returned something that is not JSON;
     /// the batch is kept and retried with backoff.
     TransformFailed,
@@ -72,6 +76,7 @@ impl Error {
             Error::BatchRejected => "batch_rejected",
             Error::EncodeFailed => "encode_failed",
             Error::TransformFailed => "transform_failed",
+            Error::ConditionInvalid(_) => "condition_invalid",
         }
     }
 
@@ -99,15 +104,17 @@ impl Error {
             Error::BatchRejected => "persona: the collector rejected a batch; it was dropped",
             Error::EncodeFailed => "persona: a value could not be encoded as JSON",
             Error::TransformFailed => "persona: collector.transform failed; the batch will be retried",
+            Error::ConditionInvalid(_) => "persona: a condition has an unknown or misused operator",
         }
     }
 
     /// The name of the offending option or property, where the variant carries one.
     pub fn detail(self) -> Option<&'static str> {
         match self {
-            Error::OptionInvalid(name) | Error::PropertyMissing(name) | Error::PropertyInvalid(name) => {
-                Some(name)
-            }
+            Error::OptionInvalid(name)
+            | Error::PropertyMissing(name)
+            | Error::PropertyInvalid(name)
+            | Error::ConditionInvalid(name) => Some(name),
             _ => None,
         }
     }
@@ -140,6 +147,7 @@ mod tests {
             Error::BatchRejected,
             Error::EncodeFailed,
             Error::TransformFailed,
+            Error::ConditionInvalid("$in"),
         ];
         let mut codes: Vec<&str> = all.iter().map(|e| e.code()).collect();
         for c in &codes {

@@ -5,6 +5,7 @@
 
 pub mod autotrack;
 pub mod campaign;
+pub mod condition;
 pub mod config;
 pub mod consent;
 pub mod ecommerce;

@@ -90,7 +90,7 @@ pub fn to_json(value: &Value) -> String {
 }
 
 /// `Number.prototype.toString`: JavaScript's (and `JSON.stringify`'s) shortest round-trip form.
-fn js_number(n: f64, out: &mut String) {
+pub(crate) fn js_number(n: f64, out: &mut String) {
     match js_sys::Number::from(n).to_string_with_radix(10) {
         Ok(text) => out.push_str(&String::from(text)),
         Err(_) => out.push_str("null"),

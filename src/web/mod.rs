@@ -36,7 +36,11 @@ pub fn js_error(error: Error) -> JsValue {
     let obj: &JsValue = e.as_ref();
     let _ = js_sys::Reflect::set(obj, &"code".into(), &error.code().into());
     if let Some(name) = error.detail() {
-        let field = if matches!(error, Error::OptionInvalid(_)) { "option" } else { "property" };
+        let field = match error {
+            Error::OptionInvalid(_) => "option",
+            Error::ConditionInvalid(_) => "operator",
+            _ => "property",
+        };
         let _ = js_sys::Reflect::set(obj, &field.into(), &name.into());
     }
     e.into()

@@ -1,7 +1,9 @@
 //! The core's ports implemented with browser APIs.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
+use crate::core::condition;
 use crate::core::error::{Error, Result};
 use crate::core::platform::{Clock, Codec, Entropy, Storage};
 use crate::core::value::Value;
@@ -89,5 +91,32 @@ impl Codec for WebPlatform {
 impl Entropy for WebPlatform {
     fn fill(&self, buf: &mut [u8]) -> Result<()> {
         getrandom::fill(buf).map_err(|_| Error::EntropyUnavailable)
+    }
+}
+
+#[wasm_bindgen(inline_js = "export function regex_test(pattern, insensitive, input) {
+  try { return new RegExp(pattern, insensitive ? 'i' : '').test(input) ? 1 : 0; } catch (_) { return -1; }
+}")]
+extern "C" {
+    /// 1 when `input` matches, 0 when not, -1 when the browser rejects the pattern. Never throws.
+    fn regex_test(pattern: &str, insensitive: bool, input: &str) -> i32;
+}
+
+/// Conditions evaluate with JavaScript's own number formatting, number parsing and `RegExp`.
+impl condition::Host for WebPlatform {
+    fn number_text(&self, n: f64, out: &mut String) {
+        convert::js_number(n, out);
+    }
+    fn decimal(&self, text: &str) -> f64 {
+        js_sys::parse_float(text)
+    }
+    fn lowercase(&self, text: &str) -> String {
+        js_sys::JsString::from(text).to_lower_case().into()
+    }
+    fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
+        match regex_test(pattern, insensitive, input) {
+            -1 => None,
+            result => Some(result == 1),
+        }
     }
 }
