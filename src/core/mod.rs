@@ -15,6 +15,7 @@ pub mod id;
 pub mod json;
 pub mod outbox;
 pub mod platform;
+pub mod profile;
 pub mod session;
 pub mod tabs;
 pub mod time;

@@ -1,0 +1,501 @@
+//! The visitor profile: what one visitor did, kept on the device and updated by every event.
+//!
+//! This is the model and its arithmetic (issue 4, in progress: not yet wired into the tracker,
+//! persisted or exposed). Every list is capped, so the profile stays small however long the
+//! visitor stays:
+//!
+//! - **affinities** per facet value (`category`, `brand`, `tags`, `price_band`): each shop event
+//!   adds its weight ([`Weights`]) to the values of the product it concerns, and scores decay
+//!   exponentially with [`ProfileConfig::half_life_ms`]; events of the current session count
+//!   [`ProfileConfig::session_boost`] times;
+//! - recently **viewed** products, the **cart**, **purchases** (order id, products, categories,
+//!   revenue, time), recent **searches** with the product clicked after each;
+//! - **counts** per event name, **sessions**, first and last seen, **orders** and **revenue**
+//!   (recency / frequency / monetary value);
+//! - first and last **touch**: the campaign (or referrer) the visitor came through.
+
+use crate::core::value::Value;
+
+/// Event weights for affinities. Defaults: view 1, click 2, add to cart 5, purchase 10.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    /// `Product Viewed`.
+    pub view: f64,
+    /// `Product Clicked`.
+    pub click: f64,
+    /// `Product Added`.
+    pub add: f64,
+    /// Each product of `Order Completed`.
+    pub purchase: f64,
+}
+
+/// Profile tunables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileConfig {
+    /// Time for an affinity score to halve, in ms. Default 14 days; range 1 hour to 365 days.
+    /// Shorter follows a visitor's current interest, longer remembers their history.
+    pub half_life_ms: u64,
+    /// Multiplier for weights earned in the current session. Default 1.5; range 1 to 10.
+    pub session_boost: f64,
+    /// Event weights.
+    pub weights: Weights,
+    /// Values kept per facet (the highest scores). Default 20; range 1 to 100.
+    pub max_values: usize,
+    /// Entries kept in each list (viewed, purchases, searches, counts). Default 20; range 1 to 100.
+    pub max_entries: usize,
+}
+
+impl Default for ProfileConfig {
+    fn default() -> ProfileConfig {
+        ProfileConfig {
+            half_life_ms: 14 * 24 * 3_600_000,
+            session_boost: 1.5,
+            weights: Weights { view: 1.0, click: 2.0, add: 5.0, purchase: 10.0 },
+            max_values: 20,
+            max_entries: 20,
+        }
+    }
+}
+
+/// The facets affinities are kept for.
+pub const FACETS: [&str; 4] = ["category", "brand", "tags", "price_band"];
+
+/// Upper bounds of the price bands (`price_band` facet values `"<10"`, `"10-25"`, ... `"1000+"`).
+const PRICE_BANDS: [(f64, &str); 7] = [
+    (10.0, "<10"),
+    (25.0, "10-25"),
+    (50.0, "25-50"),
+    (100.0, "50-100"),
+    (250.0, "100-250"),
+    (500.0, "250-500"),
+    (1000.0, "500-1000"),
+];
+
+/// The price band of a price.
+pub fn price_band(price: f64) -> &'static str {
+    PRICE_BANDS.iter().find(|(limit, _)| price < *limit).map_or("1000+", |(_, band)| band)
+}
+
+/// One facet value's decaying score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// The facet value (`"consoles"`, `"Acme"`, `"25-50"`).
+    pub value: String,
+    /// The score as of `at`.
+    pub score: f64,
+    /// When it was last updated, ms since the epoch.
+    pub at: u64,
+    /// Weight earned in the current session (boosted when read, not decayed).
+    pub session: f64,
+}
+
+impl Score {
+    /// The score decayed to `now`.
+    pub fn at_time(&self, now: u64, half_life_ms: u64) -> f64 {
+        let elapsed = now.saturating_sub(self.at) as f64;
+        self.score * (-(elapsed / half_life_ms.max(1) as f64) * core::f64::consts::LN_2).exp()
+    }
+}
+
+/// One order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Purchase {
+    /// `order_id`.
+    pub order_id: String,
+    /// The ordered products' ids.
+    pub products: Vec<String>,
+    /// Their categories.
+    pub categories: Vec<String>,
+    /// `revenue`.
+    pub revenue: f64,
+    /// When, ms since the epoch.
+    pub at: u64,
+}
+
+/// One search and what was clicked after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    /// The query.
+    pub query: String,
+    /// The product clicked from its results, if any.
+    pub clicked: Option<String>,
+    /// When, ms since the epoch.
+    pub at: u64,
+}
+
+/// Everything the device knows about the visitor.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    /// First event, ms since the epoch.
+    pub first_seen: u64,
+    /// Last event.
+    pub last_seen: u64,
+    /// Sessions seen (the highest `context.session.number`).
+    pub sessions: u32,
+    /// The current session's id.
+    pub session_id: String,
+    /// Events per name, most recent names kept.
+    pub counts: Vec<(String, u32)>,
+    /// Per facet, its values' scores, highest first after each update.
+    pub affinity: Vec<(String, Vec<Score>)>,
+    /// Recently viewed product ids, newest first, with when.
+    pub viewed: Vec<(String, u64)>,
+    /// Product ids in the cart, with quantities.
+    pub cart: Vec<(String, f64)>,
+    /// Orders, newest first.
+    pub purchases: Vec<Purchase>,
+    /// Searches, newest first.
+    pub searches: Vec<Search>,
+    /// Orders ever placed (frequency).
+    pub orders: u32,
+    /// Revenue of all orders (monetary value).
+    pub revenue: f64,
+    /// Last order, ms since the epoch (recency); 0 when none.
+    pub last_order_at: u64,
+    /// The campaign of the visitor's first visit.
+    pub first_touch: Option<Value>,
+    /// The campaign of the latest visit that came through one.
+    pub last_touch: Option<Value>,
+}
+
+/// A non-empty string, or a whole number as its digits (ids may be either).
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+            let mut out = String::new();
+            crate::core::json::number(*n, &mut out, &|_, _| {});
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Puts `item` first in `list`, removing an equal older one, and keeps at most `cap`.
+fn push_front<T>(list: &mut Vec<T>, item: T, cap: usize, same: impl Fn(&T, &T) -> bool) {
+    list.retain(|old| !same(old, &item));
+    list.insert(0, item);
+    list.truncate(cap);
+}
+
+impl Profile {
+    /// Updates the profile with one wire event (the canonical Segment-shaped event `track` and
+    /// `page` build).
+    pub fn record(&mut self, event: &Value, now: u64, config: &ProfileConfig) {
+        if self.first_seen == 0 {
+            self.first_seen = now;
+        }
+        self.last_seen = now;
+        let context = event.get("context");
+        let session = context.and_then(|c| c.get("session"));
+        let in_new_session = match text(session.and_then(|s| s.get("id"))) {
+            Some(id) if id != self.session_id => {
+                self.session_id = id;
+                for (_, scores) in &mut self.affinity {
+                    scores.iter_mut().for_each(|s| s.session = 0.0);
+                }
+                true
+            }
+            _ => false,
+        };
+        let number = session.and_then(|s| s.get("number")).and_then(Value::as_f64).unwrap_or(0.0);
+        self.sessions = self.sessions.max(number as u32);
+        if let Some(campaign) = context.and_then(|c| c.get("campaign")).filter(|c| c.is_object()) {
+            if self.first_touch.is_none() {
+                self.first_touch = Some(campaign.clone());
+            }
+            if in_new_session || self.last_touch.is_none() {
+                self.last_touch = Some(campaign.clone());
+            }
+        }
+        let name = match event.get("type").and_then(Value::as_str) {
+            Some("page") => "Page Viewed",
+            _ => event.get("event").and_then(Value::as_str).unwrap_or_default(),
+        };
+        self.count(name, config.max_entries);
+        let empty = Value::object();
+        let properties = event.get("properties").unwrap_or(&empty);
+        let w = &config.weights;
+        let product_id = text(properties.get("product_id"));
+        match name {
+            "Product Viewed" => {
+                if let Some(id) = product_id {
+                    push_front(&mut self.viewed, (id, now), config.max_entries, |a, b| a.0 == b.0);
+                }
+                self.add_affinity(properties, w.view, now, config);
+            }
+            "Product Clicked" => {
+                if let (Some(id), Some(query)) = (product_id, text(properties.get("query"))) {
+                    if let Some(search) = self.searches.iter_mut().find(|s| s.query == query) {
+                        search.clicked = Some(id);
+                    }
+                }
+                self.add_affinity(properties, w.click, now, config);
+            }
+            "Product Added" => {
+                if let Some(id) = product_id {
+                    let quantity = properties.get("quantity").and_then(Value::as_f64).unwrap_or(1.0);
+                    match self.cart.iter_mut().find(|(p, _)| *p == id) {
+                        Some(line) => line.1 += quantity,
+                        None => self.cart.push((id, quantity)),
+                    }
+                    self.cart.truncate(config.max_entries);
+                }
+                self.add_affinity(properties, w.add, now, config);
+            }
+            "Product Removed" => {
+                if let Some(id) = product_id {
+                    self.cart.retain(|(p, _)| *p != id);
+                }
+            }
+            "Products Searched" => {
+                if let Some(query) = text(properties.get("query")) {
+                    let search = Search { query, clicked: None, at: now };
+                    push_front(&mut self.searches, search, config.max_entries, |a, b| a.query == b.query);
+                }
+            }
+            "Order Completed" => self.record_order(properties, now, config),
+            _ => {}
+        }
+    }
+
+    fn count(&mut self, name: &str, cap: usize) {
+        if name.is_empty() {
+            return;
+        }
+        let count = self.counts.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c);
+        push_front(&mut self.counts, (name.to_owned(), count.saturating_add(1)), cap.max(16), |a, b| {
+            a.0 == b.0
+        });
+    }
+
+    fn record_order(&mut self, properties: &Value, now: u64, config: &ProfileConfig) {
+        let products = properties.get("products").and_then(Value::as_array).unwrap_or_default();
+        let mut ids = Vec::new();
+        let mut categories = Vec::new();
+        for product in products {
+            if let Some(id) = text(product.get("product_id")) {
+                ids.push(id);
+            }
+            if let Some(category) = text(product.get("category")) {
+                if !categories.contains(&category) {
+                    categories.push(category);
+                }
+            }
+            self.add_affinity(product, config.weights.purchase, now, config);
+        }
+        let revenue = properties.get("revenue").and_then(Value::as_f64).unwrap_or(0.0);
+        self.orders = self.orders.saturating_add(1);
+        self.revenue += revenue;
+        self.last_order_at = now;
+        self.cart.clear();
+        let purchase = Purchase {
+            order_id: text(properties.get("order_id")).unwrap_or_default(),
+            products: ids,
+            categories,
+            revenue,
+            at: now,
+        };
+        push_front(&mut self.purchases, purchase, config.max_entries, |a, b| {
+            !a.order_id.is_empty() && a.order_id == b.order_id
+        });
+    }
+
+    /// Adds `weight` to each facet value of `product`.
+    fn add_affinity(&mut self, product: &Value, weight: f64, now: u64, config: &ProfileConfig) {
+        for facet in FACETS {
+            let values: Vec<String> = match facet {
+                "price_band" => product
+                    .get("price")
+                    .and_then(Value::as_f64)
+                    .map(|p| price_band(p).to_owned())
+                    .into_iter()
+                    .collect(),
+                "tags" => product
+                    .get("tags")
+                    .and_then(Value::as_array)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| text(Some(t)))
+                    .collect(),
+                _ => text(product.get(facet)).into_iter().collect(),
+            };
+            for value in values {
+                self.bump(facet, value, weight, now, config);
+            }
+        }
+    }
+
+    fn bump(&mut self, facet: &str, value: String, weight: f64, now: u64, config: &ProfileConfig) {
+        let slot = match self.affinity.iter().position(|(f, _)| f == facet) {
+            Some(i) => i,
+            None => {
+                self.affinity.push((facet.to_owned(), Vec::new()));
+                self.affinity.len() - 1
+            }
+        };
+        let Some((_, scores)) = self.affinity.get_mut(slot) else { return };
+        let half_life = config.half_life_ms;
+        match scores.iter_mut().find(|s| s.value == value) {
+            Some(s) => {
+                s.score = s.at_time(now, half_life) + weight;
+                s.at = now;
+                s.session += weight;
+            }
+            None => scores.push(Score { value, score: weight, at: now, session: weight }),
+        }
+        // Highest first (decayed to now), the weakest beyond the cap forgotten. An insertion
+        // pass: the lists are short and nearly sorted.
+        for i in 1..scores.len() {
+            let mut j = i;
+            while j > 0 && scores[j - 1].at_time(now, half_life) < scores[j].at_time(now, half_life) {
+                scores.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        scores.truncate(config.max_values);
+    }
+
+    /// The affinity of `facet` value `value` at `now` (0 when unknown): the decayed score, plus
+    /// `session_boost - 1` times what the current session earned.
+    pub fn affinity(&self, facet: &str, value: &str, now: u64, config: &ProfileConfig) -> f64 {
+        self.affinity
+            .iter()
+            .find(|(f, _)| f == facet)
+            .and_then(|(_, scores)| scores.iter().find(|s| s.value == value))
+            .map_or(0.0, |s| s.at_time(now, config.half_life_ms) + (config.session_boost - 1.0) * s.session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(name: &str, properties: Value, session: &str) -> Value {
+        let session = Value::object().with("id", session).with("number", 1.0);
+        Value::object()
+            .with("type", "track")
+            .with("event", name)
+            .with("properties", properties)
+            .with("context", Value::object().with("session", session))
+    }
+
+    fn console(id: &str, price: f64) -> Value {
+        Value::object()
+            .with("product_id", id)
+            .with("category", "consoles")
+            .with("brand", "Nintendo")
+            .with("price", price)
+            .with("tags", Value::Array(vec!["gaming".into(), "family".into()]))
+    }
+
+    #[test]
+    fn a_console_buyer_has_console_affinity_and_an_order() {
+        let config = ProfileConfig::default();
+        let mut p = Profile::default();
+        let t0 = 1_795_305_600_000;
+        for (i, id) in ["c1", "c2", "c3"].iter().enumerate() {
+            p.record(&event("Product Viewed", console(id, 299.0), "s1"), t0 + i as u64, &config);
+        }
+        p.record(&event("Product Added", console("c2", 299.0).with("quantity", 1.0), "s1"), t0 + 10, &config);
+        let order = Value::object()
+            .with("order_id", "o-1")
+            .with("revenue", 299.0)
+            .with("products", Value::Array(vec![console("c2", 299.0)]));
+        p.record(&event("Order Completed", order, "s1"), t0 + 20, &config);
+        let consoles = p.affinity("category", "consoles", t0 + 20, &config);
+        assert!((consoles - 1.5 * (3.0 + 5.0 + 10.0)).abs() < 1e-6, "all earned this session: {consoles}");
+        assert!(p.affinity("price_band", "250-500", t0 + 20, &config) > 0.0);
+        assert!(p.affinity("tags", "gaming", t0 + 20, &config) > 0.0);
+        assert_eq!(p.viewed.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["c3", "c2", "c1"]);
+        assert!(p.cart.is_empty(), "an order empties the cart");
+        assert_eq!(
+            (p.orders, p.revenue, p.purchases[0].categories.clone()),
+            (1, 299.0, vec!["consoles".to_owned()])
+        );
+        assert_eq!(p.counts.iter().find(|c| c.0 == "Product Viewed").map(|c| c.1), Some(3));
+    }
+
+    #[test]
+    fn scores_halve_every_half_life() {
+        let config = ProfileConfig { session_boost: 1.0, ..ProfileConfig::default() };
+        let mut p = Profile::default();
+        p.record(&event("Product Viewed", console("c1", 20.0), "s1"), 0, &config);
+        let half = config.half_life_ms;
+        assert!((p.affinity("brand", "Nintendo", half, &config) - 0.5).abs() < 1e-9);
+        assert!((p.affinity("brand", "Nintendo", 2 * half, &config) - 0.25).abs() < 1e-9);
+        p.record(&event("Product Viewed", console("c1", 20.0), "s2"), half, &config);
+        assert!((p.affinity("brand", "Nintendo", half, &config) - 1.5).abs() < 1e-9, "decayed, then added");
+        let boosted = ProfileConfig { session_boost: 2.0, ..config.clone() };
+        assert!(
+            (p.affinity("brand", "Nintendo", half, &boosted) - 2.5).abs() < 1e-9,
+            "only this session's view is boosted"
+        );
+        assert_eq!(price_band(20.0), "10-25");
+        assert_eq!(price_band(5000.0), "1000+");
+    }
+
+    #[test]
+    fn every_list_is_capped_whatever_the_history() {
+        let config = ProfileConfig::default();
+        let mut p = Profile::default();
+        for i in 0..10_000u64 {
+            let product = Value::object()
+                .with("product_id", format!("p{i}"))
+                .with("category", format!("cat{}", i % 97))
+                .with("brand", format!("brand{}", i % 31))
+                .with("price", (i % 700) as f64);
+            p.record(&event("Product Viewed", product.clone(), "s"), i * 60_000, &config);
+            p.record(
+                &event("Products Searched", Value::object().with("query", format!("q{i}")), "s"),
+                i * 60_000,
+                &config,
+            );
+            p.record(&event(&format!("Custom {}", i % 50), Value::object(), "s"), i * 60_000, &config);
+            if i % 10 == 0 {
+                p.record(&event("Product Added", product, "s"), i * 60_000, &config);
+            }
+        }
+        assert!(p.viewed.len() <= 20 && p.searches.len() <= 20 && p.cart.len() <= 20 && p.counts.len() <= 20);
+        for (_, scores) in &p.affinity {
+            assert!(scores.len() <= 20);
+            let now = 10_000 * 60_000;
+            assert!(scores
+                .windows(2)
+                .all(|w| w[0].at_time(now, config.half_life_ms) >= w[1].at_time(now, config.half_life_ms)));
+        }
+        assert_eq!(p.searches[0].query, "q9999");
+        assert_eq!(p.viewed[0].0, "p9999");
+    }
+
+    #[test]
+    fn searches_remember_the_click_and_campaigns_the_touches() {
+        let config = ProfileConfig::default();
+        let mut p = Profile::default();
+        let campaign = |source: &str| Value::object().with("source", source).with("medium", "email");
+        let mut searched = event("Products Searched", Value::object().with("query", "switch"), "s1");
+        searched.set(
+            "context",
+            Value::object()
+                .with("session", Value::object().with("id", "s1").with("number", 1.0))
+                .with("campaign", campaign("news")),
+        );
+        p.record(&searched, 1, &config);
+        p.record(&event("Product Clicked", console("c1", 299.0).with("query", "switch"), "s1"), 2, &config);
+        assert_eq!(p.searches[0].clicked.as_deref(), Some("c1"));
+        let mut later = event("Product Viewed", console("c2", 99.0), "s2");
+        later.set(
+            "context",
+            Value::object()
+                .with("session", Value::object().with("id", "s2").with("number", 2.0))
+                .with("campaign", campaign("ads")),
+        );
+        p.record(&later, 3, &config);
+        assert_eq!(
+            p.first_touch.as_ref().and_then(|c| c.get("source")).and_then(Value::as_str),
+            Some("news")
+        );
+        assert_eq!(p.last_touch.as_ref().and_then(|c| c.get("source")).and_then(Value::as_str), Some("ads"));
+        assert_eq!((p.sessions, p.session_id.as_str()), (2, "s2"));
+    }
+}
