@@ -440,25 +440,7 @@ fn check_value(condition: &Value, host: &dyn Host) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Rust's float formatting and `regex` stand in for the browser's in native tests.
-    struct Native;
-
-    impl Host for Native {
-        fn number_text(&self, n: f64, out: &mut String) {
-            out.push_str(&n.to_string());
-        }
-        fn decimal(&self, text: &str) -> f64 {
-            text.parse().unwrap_or(f64::NAN)
-        }
-        fn lowercase(&self, text: &str) -> String {
-            text.to_lowercase()
-        }
-        fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
-            let re = regex::RegexBuilder::new(pattern).case_insensitive(insensitive).build().ok()?;
-            Some(re.is_match(input))
-        }
-    }
+    use crate::core::testing::NativeHost;
 
     fn cases() -> Vec<Value> {
         let path = crate::core::testing::shared_file("conformance/growthbook-cases.json");
@@ -483,7 +465,7 @@ mod tests {
                     .collect(),
                 _ => Vec::new(),
             };
-            if eval(attributes, condition, &groups, &Native) != expected {
+            if eval(attributes, condition, &groups, &NativeHost) != expected {
                 failures.push(name.to_owned());
             }
         }
@@ -492,7 +474,7 @@ mod tests {
 
     #[test]
     fn javascript_coercions() {
-        let n = |s: &str| string_to_number(s, &Native);
+        let n = |s: &str| string_to_number(s, &NativeHost);
         assert_eq!(
             (n(""), n("  8 "), n("0x1F"), n("-Infinity"), n(".5"), n("5."), n("1e3")),
             (0.0, 8.0, 31.0, f64::NEG_INFINITY, 0.5, 5.0, 1000.0)
@@ -506,16 +488,16 @@ mod tests {
             "a".into(),
             Value::Array(vec![2.0.into(), 3.0.into()]),
         ]);
-        assert_eq!(js_string(&arr, &Native), "1,,a,2,3");
-        assert_eq!(js_string(&Value::object(), &Native), "[object Object]");
+        assert_eq!(js_string(&arr, &NativeHost), "1,,a,2,3");
+        assert_eq!(js_string(&Value::object(), &NativeHost), "[object Object]");
         assert_eq!(
-            less(&Value::Array(vec![2.0.into()]), &Value::Array(vec![10.0.into()]), &Native),
+            less(&Value::Array(vec![2.0.into()]), &Value::Array(vec![10.0.into()]), &NativeHost),
             Some(false),
             "as strings"
         );
-        assert_eq!(less(&Value::Null, &1.0.into(), &Native), Some(true), "null is 0");
-        assert_eq!(less(&"x".into(), &1.0.into(), &Native), None, "NaN");
-        assert_eq!(version_key(&"v1.2.3+b".into(), &Native), "    1-    2-    3-~");
+        assert_eq!(less(&Value::Null, &1.0.into(), &NativeHost), Some(true), "null is 0");
+        assert_eq!(less(&"x".into(), &1.0.into(), &NativeHost), None, "NaN");
+        assert_eq!(version_key(&"v1.2.3+b".into(), &NativeHost), "    1-    2-    3-~");
     }
 
     #[test]
@@ -530,7 +512,7 @@ mod tests {
             r#"{"$groups": {"$elemMatch": {"$eq": "a"}}}"#,
         ];
         for c in ok {
-            assert_eq!(check(&cond(c), &Native), Ok(()), "{c}");
+            assert_eq!(check(&cond(c), &NativeHost), Ok(()), "{c}");
         }
         let bad = [
             (r#"[]"#, "condition"),
@@ -545,7 +527,7 @@ mod tests {
             (r#"{"a": {"$or": []}}"#, "operator"),
         ];
         for (c, detail) in bad {
-            assert_eq!(check(&cond(c), &Native), Err(Error::ConditionInvalid(detail)), "{c}");
+            assert_eq!(check(&cond(c), &NativeHost), Err(Error::ConditionInvalid(detail)), "{c}");
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod json;
 pub mod outbox;
 pub mod platform;
 pub mod profile;
+pub mod segments;
 pub mod session;
 pub mod tabs;
 pub mod time;

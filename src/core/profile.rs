@@ -367,6 +367,116 @@ impl Profile {
     }
 }
 
+/// `"Product Viewed"` → `"product_viewed"`: event names as attribute keys.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    while out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
+impl Profile {
+    /// The attributes conditions (segments, targeting) read, at `now`:
+    ///
+    /// ```text
+    /// affinity.<facet>.<value>   decayed score, e.g. affinity.category.consoles
+    /// viewed.products, viewed.count
+    /// cart.products, cart.items   (ids; quantity in total)
+    /// purchased.products, purchased.categories, purchased.orders, purchased.revenue,
+    /// purchased.days_since        (null before the first order)
+    /// searches.queries
+    /// counts.<event_name>         e.g. counts.product_viewed, counts.page_viewed
+    /// session.count, session.id
+    /// days_since_first_seen
+    /// campaign.*                  the last touch (source, medium, name, ...); first_campaign.*
+    /// ```
+    pub fn attributes(&self, now: u64, config: &ProfileConfig) -> Value {
+        const DAY: f64 = 86_400_000.0;
+        let days = |since: u64| ((now.saturating_sub(since)) as f64 / DAY).floor();
+        let ids = |items: &mut dyn Iterator<Item = &String>| {
+            Value::Array(items.map(|s| s.as_str().into()).collect())
+        };
+        let affinity = Value::Object(
+            self.affinity
+                .iter()
+                .map(|(facet, scores)| {
+                    let values = scores
+                        .iter()
+                        .map(|s| {
+                            (s.value.clone(), Value::Number(self.affinity(facet, &s.value, now, config)))
+                        })
+                        .collect();
+                    (facet.clone(), Value::Object(values))
+                })
+                .collect(),
+        );
+        let mut purchased_products = Vec::new();
+        let mut purchased_categories: Vec<String> = Vec::new();
+        for p in &self.purchases {
+            purchased_products.extend(p.products.iter().cloned());
+            for c in &p.categories {
+                if !purchased_categories.contains(c) {
+                    purchased_categories.push(c.clone());
+                }
+            }
+        }
+        let days_since_order =
+            if self.orders == 0 { Value::Null } else { Value::Number(days(self.last_order_at)) };
+        Value::object()
+            .with("affinity", affinity)
+            .with(
+                "viewed",
+                Value::object()
+                    .with("products", ids(&mut self.viewed.iter().map(|v| &v.0)))
+                    .with("count", self.count_of("Product Viewed")),
+            )
+            .with(
+                "cart",
+                Value::object()
+                    .with("products", ids(&mut self.cart.iter().map(|c| &c.0)))
+                    .with("items", self.cart.iter().map(|c| c.1).sum::<f64>()),
+            )
+            .with(
+                "purchased",
+                Value::object()
+                    .with("products", ids(&mut purchased_products.iter()))
+                    .with("categories", ids(&mut purchased_categories.iter()))
+                    .with("orders", f64::from(self.orders))
+                    .with("revenue", self.revenue)
+                    .with("days_since", days_since_order),
+            )
+            .with(
+                "searches",
+                Value::object().with("queries", ids(&mut self.searches.iter().map(|s| &s.query))),
+            )
+            .with(
+                "counts",
+                Value::Object(
+                    self.counts.iter().map(|(n, c)| (snake_case(n), Value::Number(f64::from(*c)))).collect(),
+                ),
+            )
+            .with(
+                "session",
+                Value::object().with("count", f64::from(self.sessions)).with("id", self.session_id.as_str()),
+            )
+            .with("days_since_first_seen", if self.first_seen == 0 { 0.0 } else { days(self.first_seen) })
+            .with("campaign", self.last_touch.clone().unwrap_or_else(Value::object))
+            .with("first_campaign", self.first_touch.clone().unwrap_or_else(Value::object))
+    }
+
+    fn count_of(&self, name: &str) -> f64 {
+        self.counts.iter().find(|(n, _)| n == name).map_or(0.0, |(_, c)| f64::from(*c))
+    }
+}
+
 /// Version of the stored form ([`Profile::to_value`]).
 pub const STORED_VERSION: f64 = 1.0;
 
@@ -568,6 +678,29 @@ mod tests {
             (1, 299.0, vec!["consoles".to_owned()])
         );
         assert_eq!(p.counts.iter().find(|c| c.0 == "Product Viewed").map(|c| c.1), Some(3));
+    }
+
+    #[test]
+    fn attributes_are_what_conditions_read() {
+        let config = ProfileConfig::default();
+        let mut p = Profile::default();
+        p.record(&event("Product Viewed", console("c1", 299.0), "s1"), 1_000, &config);
+        let order = Value::object()
+            .with("order_id", "o-1")
+            .with("revenue", 299.0)
+            .with("products", Value::Array(vec![console("c1", 299.0)]));
+        p.record(&event("Order Completed", order, "s1"), 2_000, &config);
+        let a = p.attributes(2_000 + 3 * 86_400_000, &config);
+        let at = |path: &str| path.split('.').try_fold(&a, |v, k| v.get(k)).cloned();
+        assert!(at("affinity.category.consoles").and_then(|v| v.as_f64()).is_some_and(|x| x > 0.0));
+        assert_eq!(at("purchased.categories"), Some(Value::Array(vec!["consoles".into()])));
+        assert_eq!(at("purchased.days_since"), Some(Value::Number(3.0)));
+        assert_eq!(at("counts.product_viewed"), Some(Value::Number(1.0)));
+        assert_eq!(at("counts.order_completed"), Some(Value::Number(1.0)));
+        assert_eq!(at("viewed.count"), Some(Value::Number(1.0)));
+        assert_eq!(at("session.count"), Some(Value::Number(1.0)));
+        assert_eq!(snake_case("Product Added to Wishlist"), "product_added_to_wishlist");
+        assert_eq!(snake_case("  Custom: Big-Event! "), "custom_big_event");
     }
 
     #[test]

@@ -238,3 +238,23 @@ fn check(schema: &serde_json::Value, value: &serde_json::Value, at: &str, out: &
         }
     }
 }
+
+/// Rust's float formatting, `to_lowercase` and the `regex` crate standing in for JavaScript's in
+/// native tests of conditions.
+pub struct NativeHost;
+
+impl crate::core::condition::Host for NativeHost {
+    fn number_text(&self, n: f64, out: &mut String) {
+        out.push_str(&n.to_string());
+    }
+    fn decimal(&self, text: &str) -> f64 {
+        text.parse().unwrap_or(f64::NAN)
+    }
+    fn lowercase(&self, text: &str) -> String {
+        text.to_lowercase()
+    }
+    fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
+        let re = regex::RegexBuilder::new(pattern).case_insensitive(insensitive).build().ok()?;
+        Some(re.is_match(input))
+    }
+}
