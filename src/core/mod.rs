@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod condition;
 pub mod config;
 pub mod consent;
+pub mod decide;
 pub mod ecommerce;
 pub mod error;
 pub mod event;
