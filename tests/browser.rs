@@ -335,3 +335,33 @@ fn shop_events_are_checked_and_ga4_names_normalised() {
     let timezone = Reflect::get(&context, &"timezone".into()).unwrap().as_string().unwrap_or_default();
     assert!(!timezone.is_empty(), "the IANA time zone is in context.timezone");
 }
+
+#[wasm_bindgen_test]
+fn growthbook_eval_condition_cases_pass_in_the_browser() {
+    use persona::core::condition;
+    // Copied from ../shared/conformance by build.rs into OUT_DIR (the browser cannot read files).
+    let text = include_str!(concat!(env!("OUT_DIR"), "/growthbook-cases.json"));
+    assert!(
+        !text.is_empty(),
+        "../shared/conformance/growthbook-cases.json was not found when building the tests"
+    );
+    let all = persona::web::convert::from_json(text, 64).expect("the cases file is JSON");
+    let cases = all.get("evalCondition").and_then(Value::as_array).unwrap();
+    assert_eq!(cases.len(), 248);
+    let host = WebPlatform::new();
+    let mut failures = Vec::new();
+    for case in cases {
+        let c = case.as_array().unwrap();
+        let groups: Vec<(String, Vec<Value>)> = match c.get(4) {
+            Some(Value::Object(saved)) => {
+                saved.iter().map(|(k, v)| (k.clone(), v.as_array().unwrap_or_default().to_vec())).collect()
+            }
+            _ => Vec::new(),
+        };
+        // The browser's own number formatting, toLowerCase and RegExp, through WebPlatform.
+        if condition::eval(&c[2], &c[1], &groups, &host) != (c[3] == Value::Bool(true)) {
+            failures.push(c[0].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    assert_eq!(failures, Vec::<String>::new());
+}
