@@ -25,9 +25,16 @@ rm -rf pkg dist
 wasm-bindgen --target web --omit-default-module-path --out-dir pkg --out-name persona \
   target/wasm32-unknown-unknown/release/persona.wasm
 
+step "short import and export names"
+node scripts/minify-names.mjs pkg
+
 step "wasm-opt -Oz"
 mkdir -p dist
-wasm-opt -Oz --converge --strip-debug --strip-producers pkg/persona_bg.wasm -o dist/persona.wasm
+# --low-memory-unused: the first 1 KiB of memory is never addressed (rustc puts the 1 MiB stack
+# there, growing down from 1 MiB, with the data above it), so constant offsets can be folded into
+# loads and stores. --merge-similar-functions before inlining merges more near-duplicates.
+wasm-opt --low-memory-unused --merge-similar-functions -Oz --converge --strip-debug --strip-producers \
+  pkg/persona_bg.wasm -o dist/persona.wasm
 
 step "tsc (types)"
 tsc -p js/tsconfig.json
