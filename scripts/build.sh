@@ -18,6 +18,11 @@ step "demo catalog"
 node scripts/gen-catalog.mjs www/catalog.json
 
 step "cargo build (wasm32, release)"
+# Panic locations carry their file's path into the module: the dependencies' paths shrink from
+# <cargo home>/registry/src/index.crates.io-<hash>/js-sys-0.3.107/src/... to js-sys-0.3.107/src/...
+remap=()
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap+=("--remap-path-prefix=$dir="); done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remap[*]}"
 cargo build --release --target wasm32-unknown-unknown -p persona
 
 step "wasm-bindgen"
