@@ -348,7 +348,8 @@ function profileWasm() {
   if (process.env.PERSONA_DIST || !existsSync(input) || !existsSync(wasmOpt)) return null;
   const dir = mkdtempSync(join(tmpdir(), "persona-track-"));
   try {
-    execFileSync(wasmOpt, ["-Oz", "--converge", "-g", input, "-o", join(dir, "persona.wasm")], { stdio: "ignore" });
+    const passes = ["--low-memory-unused", "--merge-similar-functions", "-Oz", "--converge"];
+    execFileSync(wasmOpt, [...passes, "-g", input, "-o", join(dir, "persona.wasm")], { stdio: "ignore" });
     return dir;
   } catch {
     rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,11 @@ step "demo catalog"
 node scripts/gen-catalog.mjs www/catalog.json
 
 step "cargo build (wasm32, release)"
+# Panic locations carry their file's path into the module: the dependencies' paths shrink from
+# <cargo home>/registry/src/index.crates.io-<hash>/js-sys-0.3.107/src/... to js-sys-0.3.107/src/...
+remap=()
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap+=("--remap-path-prefix=$dir="); done
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remap[*]}"
 cargo build --release --target wasm32-unknown-unknown -p persona
 
 step "wasm-bindgen"
@@ -25,9 +30,16 @@ rm -rf pkg dist
 wasm-bindgen --target web --omit-default-module-path --out-dir pkg --out-name persona \
   target/wasm32-unknown-unknown/release/persona.wasm
 
+step "short import and export names"
+node scripts/minify-names.mjs pkg
+
 step "wasm-opt -Oz"
 mkdir -p dist
-wasm-opt -Oz --converge --strip-debug --strip-producers pkg/persona_bg.wasm -o dist/persona.wasm
+# --low-memory-unused: the first 1 KiB of memory is never addressed (rustc puts the 1 MiB stack
+# there, growing down from 1 MiB, with the data above it), so constant offsets can be folded into
+# loads and stores. --merge-similar-functions before inlining merges more near-duplicates.
+wasm-opt --low-memory-unused --merge-similar-functions -Oz --converge --strip-debug --strip-producers \
+  pkg/persona_bg.wasm -o dist/persona.wasm
 
 step "tsc (types)"
 tsc -p js/tsconfig.json

@@ -78,11 +78,14 @@ fn sort_by_queue_time(entries: &mut [Entry]) {
     while gap > 0 {
         for i in gap..entries.len() {
             let mut j = i;
-            while j >= gap && {
-                let (a, b) = (&entries[j - gap], &entries[j]);
-                (a.queued_at, a.seq) > (b.queued_at, b.seq)
-            } {
-                entries.swap(j - gap, j);
+            // `get` rather than indexing: no bounds-check panic (and its formatting) in the wasm.
+            while j >= gap {
+                match (entries.get(j - gap), entries.get(j)) {
+                    (Some(a), Some(b)) if (a.queued_at, a.seq) > (b.queued_at, b.seq) => {
+                        entries.swap(j - gap, j)
+                    }
+                    _ => break,
+                }
                 j -= gap;
             }
         }

@@ -28,22 +28,19 @@ pub fn iso8601(ms: u64) -> String {
 
 /// Appends `n` in decimal, left-padded with zeros to `width` digits.
 pub fn push_num(out: &mut String, n: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    let mut rest = n;
-    loop {
-        digits[len] = b'0' + (rest % 10) as u8;
+    // The highest power of ten not above `n` (1 for 0); no digit buffer, so no bounds check.
+    let mut unit = 1u64;
+    let mut len = 1;
+    while unit <= n / 10 {
+        unit *= 10;
         len += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
     }
     for _ in len..width {
         out.push('0');
     }
-    for d in digits[..len].iter().rev() {
-        out.push(*d as char);
+    while unit > 0 {
+        out.push(char::from(b'0' + (n / unit % 10) as u8));
+        unit /= 10;
     }
 }
 
@@ -151,6 +148,8 @@ mod tests {
         let mut s = String::new();
         push_num(&mut s, 7, 3);
         push_num(&mut s, 12345, 2);
-        assert_eq!(s, "00712345");
+        push_num(&mut s, 0, 2);
+        push_num(&mut s, u64::MAX, 0);
+        assert_eq!(s, "007123450018446744073709551615");
     }
 }

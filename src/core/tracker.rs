@@ -288,7 +288,10 @@ impl<P: Platform> Tracker<P> {
                 Ok(body) => {
                     // Too large once encoded: take back and cut in proportion, with a margin.
                     self.outbox.abandon_in_flight();
-                    let fitting = count * wire::MAX_BODY_BYTES / body.text.len() * 9 / 10;
+                    // (The text is longer than MAX_BODY_BYTES here: checked_div only spares the
+                    // wasm a division-by-zero panic.)
+                    let fitting =
+                        (count * wire::MAX_BODY_BYTES).checked_div(body.text.len()).unwrap_or(0) * 9 / 10;
                     limit = fitting.clamp(1, count - 1);
                 }
                 Err(e) => {
