@@ -13,8 +13,13 @@
 //! - **counts** per event name, **sessions**, first and last seen, **orders** and **revenue**
 //!   (recency / frequency / monetary value);
 //! - first and last **touch**: the campaign (or referrer) the visitor came through.
+//!
+//! The stored form ([`Profile::to_value`], [`Profile::from_value`]) lives in `stored`.
 
 use crate::core::value::Value;
+
+mod stored;
+pub use stored::STORED_VERSION;
 
 /// Event weights for affinities. Defaults: view 1, click 2, add to cart 5, purchase 10.
 #[derive(Debug, Clone, PartialEq)]
@@ -264,9 +269,7 @@ impl Profile {
             return;
         }
         let count = self.counts.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c);
-        push_front(&mut self.counts, (name.to_owned(), count.saturating_add(1)), cap.max(16), |a, b| {
-            a.0 == b.0
-        });
+        push_front(&mut self.counts, (name.to_owned(), count.saturating_add(1)), cap, |a, b| a.0 == b.0);
     }
 
     fn record_order(&mut self, properties: &Value, now: u64, config: &ProfileConfig) {
@@ -336,22 +339,23 @@ impl Profile {
         };
         let Some((_, scores)) = self.affinity.get_mut(slot) else { return };
         let half_life = config.half_life_ms;
-        match scores.iter_mut().find(|s| s.value == value) {
-            Some(s) => {
-                s.score = s.at_time(now, half_life) + weight;
-                s.at = now;
-                s.session += weight;
+        let mut i = match scores.iter().position(|s| s.value == value) {
+            Some(i) => i,
+            None => {
+                scores.push(Score { value, score: 0.0, at: now, session: 0.0 });
+                scores.len() - 1
             }
-            None => scores.push(Score { value, score: weight, at: now, session: weight }),
-        }
-        // Highest first (decayed to now), the weakest beyond the cap forgotten. An insertion
-        // pass: the lists are short and nearly sorted.
-        for i in 1..scores.len() {
-            let mut j = i;
-            while j > 0 && scores[j - 1].at_time(now, half_life) < scores[j].at_time(now, half_life) {
-                scores.swap(j - 1, j);
-                j -= 1;
-            }
+        };
+        let Some(s) = scores.get_mut(i) else { return };
+        s.score = s.at_time(now, half_life) + weight;
+        s.at = now;
+        s.session += weight;
+        // Highest first. Every score decays by the same factor, so the order of the others never
+        // changes with time: only the one that grew moves up.
+        let grown = s.score;
+        while i > 0 && scores.get(i - 1).is_some_and(|above| above.at_time(now, half_life) < grown) {
+            scores.swap(i - 1, i);
+            i -= 1;
         }
         scores.truncate(config.max_values);
     }
@@ -477,165 +481,11 @@ impl Profile {
     }
 }
 
-/// Version of the stored form ([`Profile::to_value`]).
-pub const STORED_VERSION: f64 = 1.0;
-
-fn num(v: f64) -> Value {
-    Value::Number(v)
-}
-
-fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
-    Value::Array(items.iter().map(f).collect())
-}
-
-fn strings(items: &[String]) -> Value {
-    list(items, |s| s.as_str().into())
-}
-
-impl Profile {
-    /// The stored form, compact and versioned: `{v, f, l, s, sid, c, a, vw, ct, p, q, o, r, lo,
-    /// ft?, lt?}` with tuples as arrays (`a` is `{facet: [[value, score, at, session]...]}`).
-    pub fn to_value(&self) -> Value {
-        let affinity = Value::Object(
-            self.affinity
-                .iter()
-                .map(|(facet, scores)| {
-                    let scores = list(scores, |s| {
-                        Value::Array(vec![
-                            s.value.as_str().into(),
-                            num(s.score),
-                            num(s.at as f64),
-                            num(s.session),
-                        ])
-                    });
-                    (facet.clone(), scores)
-                })
-                .collect(),
-        );
-        let purchases = list(&self.purchases, |p| {
-            Value::object()
-                .with("o", p.order_id.as_str())
-                .with("ps", strings(&p.products))
-                .with("cs", strings(&p.categories))
-                .with("r", p.revenue)
-                .with("t", p.at as f64)
-        });
-        let searches = list(&self.searches, |q| {
-            let clicked = q.clicked.as_deref().map_or(Value::Null, Value::from);
-            Value::Array(vec![q.query.as_str().into(), clicked, num(q.at as f64)])
-        });
-        let mut out = Value::object()
-            .with("v", STORED_VERSION)
-            .with("f", self.first_seen as f64)
-            .with("l", self.last_seen as f64)
-            .with("s", f64::from(self.sessions))
-            .with("sid", self.session_id.as_str())
-            .with("c", list(&self.counts, |(n, c)| Value::Array(vec![n.as_str().into(), num(f64::from(*c))])))
-            .with("a", affinity)
-            .with(
-                "vw",
-                list(&self.viewed, |(id, at)| Value::Array(vec![id.as_str().into(), num(*at as f64)])),
-            )
-            .with("ct", list(&self.cart, |(id, q)| Value::Array(vec![id.as_str().into(), num(*q)])))
-            .with("p", purchases)
-            .with("q", searches)
-            .with("o", f64::from(self.orders))
-            .with("r", self.revenue)
-            .with("lo", self.last_order_at as f64);
-        if let Some(touch) = &self.first_touch {
-            out.set("ft", touch.clone());
-        }
-        if let Some(touch) = &self.last_touch {
-            out.set("lt", touch.clone());
-        }
-        out
-    }
-
-    /// Reads the stored form back; `None` for anything that is not a profile of a known version
-    /// (the caller starts a fresh profile and reports `storage_corrupt`).
-    pub fn from_value(stored: &Value) -> Option<Profile> {
-        if stored.get("v")?.as_f64()? != STORED_VERSION {
-            return None;
-        }
-        let n = |key: &str| stored.get(key).and_then(Value::as_f64).filter(|x| x.is_finite() && *x >= 0.0);
-        let tuples = |key: &str| stored.get(key).and_then(Value::as_array);
-        let str_at = |t: &[Value], i: usize| t.get(i).and_then(Value::as_str).map(str::to_owned);
-        let num_at = |t: &[Value], i: usize| t.get(i).and_then(Value::as_f64).filter(|x| x.is_finite());
-        let pairs = |key: &str| -> Option<Vec<(String, f64)>> {
-            tuples(key)?
-                .iter()
-                .map(|t| {
-                    let t = t.as_array()?;
-                    Some((str_at(t, 0)?, num_at(t, 1)?))
-                })
-                .collect()
-        };
-        let mut affinity = Vec::new();
-        let Value::Object(facets) = stored.get("a")? else { return None };
-        for (facet, scores) in facets {
-            let scores = scores
-                .as_array()?
-                .iter()
-                .map(|t| {
-                    let t = t.as_array()?;
-                    Some(Score {
-                        value: str_at(t, 0)?,
-                        score: num_at(t, 1)?,
-                        at: num_at(t, 2)? as u64,
-                        session: num_at(t, 3)?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            affinity.push((facet.clone(), scores));
-        }
-        let purchases = tuples("p")?
-            .iter()
-            .map(|p| {
-                let texts = |key: &str| -> Option<Vec<String>> {
-                    p.get(key)?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
-                };
-                Some(Purchase {
-                    order_id: p.get("o")?.as_str()?.to_owned(),
-                    products: texts("ps")?,
-                    categories: texts("cs")?,
-                    revenue: p.get("r")?.as_f64()?,
-                    at: p.get("t")?.as_f64()? as u64,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let searches = tuples("q")?
-            .iter()
-            .map(|t| {
-                let t = t.as_array()?;
-                Some(Search { query: str_at(t, 0)?, clicked: str_at(t, 1), at: num_at(t, 2)? as u64 })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let touch = |key: &str| stored.get(key).filter(|t| t.is_object()).cloned();
-        Some(Profile {
-            first_seen: n("f")? as u64,
-            last_seen: n("l")? as u64,
-            sessions: n("s")? as u32,
-            session_id: stored.get("sid")?.as_str()?.to_owned(),
-            counts: pairs("c")?.into_iter().map(|(name, c)| (name, c as u32)).collect(),
-            affinity,
-            viewed: pairs("vw")?.into_iter().map(|(id, at)| (id, at as u64)).collect(),
-            cart: pairs("ct")?,
-            purchases,
-            searches,
-            orders: n("o")? as u32,
-            revenue: n("r")?,
-            last_order_at: n("lo")? as u64,
-            first_touch: touch("ft"),
-            last_touch: touch("lt"),
-        })
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn event(name: &str, properties: Value, session: &str) -> Value {
+    pub(super) fn event(name: &str, properties: Value, session: &str) -> Value {
         let session = Value::object().with("id", session).with("number", 1.0);
         Value::object()
             .with("type", "track")
@@ -644,7 +494,7 @@ mod tests {
             .with("context", Value::object().with("session", session))
     }
 
-    fn console(id: &str, price: f64) -> Value {
+    pub(super) fn console(id: &str, price: f64) -> Value {
         Value::object()
             .with("product_id", id)
             .with("category", "consoles")
@@ -756,33 +606,6 @@ mod tests {
         let stored = crate::core::testing::MemPlatform::default();
         let text = crate::core::platform::Codec::encode(&stored, &p.to_value()).unwrap();
         assert!(text.len() < 16 * 1024, "the stored profile stays under 16 KB: {} bytes", text.len());
-    }
-
-    #[test]
-    fn the_stored_form_round_trips_and_rejects_what_it_is_not() {
-        let config = ProfileConfig::default();
-        let mut p = Profile::default();
-        p.record(&event("Product Viewed", console("c1", 299.0), "s1"), 5, &config);
-        p.record(&event("Products Searched", Value::object().with("query", "switch"), "s1"), 6, &config);
-        let order = Value::object()
-            .with("order_id", "o-1")
-            .with("revenue", 10.5)
-            .with("products", Value::Array(vec![console("c1", 10.5)]));
-        p.record(&event("Order Completed", order, "s1"), 7, &config);
-        // Rust's shortest round-trip float text, as JavaScript writes it; parsing is exact.
-        let text = crate::core::json::to_string(&p.to_value(), &|n, out| out.push_str(&n.to_string()));
-        let parsed = crate::core::json::parse(&text, 40, &|t| t.parse().unwrap()).unwrap();
-        let back = Profile::from_value(&parsed).expect("round trip");
-        assert_eq!(back, p);
-        for bad in [
-            Value::Null,
-            Value::object().with("v", 2.0),
-            p.to_value().with("a", "x"),
-            p.to_value().with("f", -1.0),
-            p.to_value().with("q", Value::Array(vec![Value::Array(vec![1.0.into()])])),
-        ] {
-            assert_eq!(Profile::from_value(&bad), None, "{bad:?}");
-        }
     }
 
     #[test]

@@ -41,6 +41,16 @@ pub struct Outgoing {
     pub message_ids: Vec<String>,
 }
 
+/// An event just recorded: its wire form and that form's JSON text (encoded once, for the
+/// outbox and for the page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    /// The wire event.
+    pub event: Value,
+    /// Its JSON text.
+    pub json: String,
+}
+
 /// State and decisions of event tracking.
 pub struct Tracker<P: Platform> {
     platform: P,
@@ -158,7 +168,7 @@ impl<P: Platform> Tracker<P> {
 
     /// Records a named event and returns its wire form. Shop events are normalised and checked
     /// ([`ecommerce::normalize`]). Nothing is enqueued on error.
-    pub fn track(&mut self, name: &str, properties: Value, page: &PageContext) -> Result<Value> {
+    pub fn track(&mut self, name: &str, properties: Value, page: &PageContext) -> Result<Recorded> {
         let name = event::validate_name(name)?;
         let properties = match properties {
             Value::Null => Value::object(),
@@ -169,11 +179,11 @@ impl<P: Platform> Tracker<P> {
         let query = (name == "Products Searched")
             .then(|| properties.get("query").and_then(Value::as_str).map(str::to_owned))
             .flatten();
-        let wire = self.record(EventKind::Track, Some(&name), properties, page)?;
+        let recorded = self.record(EventKind::Track, Some(&name), properties, page)?;
         if let Some(query) = query {
             self.remember_search(query);
         }
-        Ok(wire)
+        Ok(recorded)
     }
 
     /// The visitor's last search in this session and when it was made.
@@ -202,7 +212,7 @@ impl<P: Platform> Tracker<P> {
     }
 
     /// Records a page view and returns its wire form.
-    pub fn page(&mut self, properties: Value, page: &PageContext) -> Result<Value> {
+    pub fn page(&mut self, properties: Value, page: &PageContext) -> Result<Recorded> {
         self.record(EventKind::Page, None, properties, page)
     }
 
@@ -212,7 +222,7 @@ impl<P: Platform> Tracker<P> {
         name: Option<&str>,
         properties: Value,
         page: &PageContext,
-    ) -> Result<Value> {
+    ) -> Result<Recorded> {
         let message_id = id::uuid_v4(&self.platform)?;
         let now_ms = self.platform.now_ms();
         let visit =
@@ -236,17 +246,18 @@ impl<P: Platform> Tracker<P> {
             now_ms,
         };
         let wire = event::build(kind, name, properties, stamp, page)?;
-        if !self.consent.keeps_events() {
-            return Ok(wire); // analytics denied: the page gets its event, nothing is kept
-        }
         let json = self.platform.encode(&wire)?;
+        if !self.consent.keeps_events() {
+            // Analytics denied: the page gets its event, nothing is kept.
+            return Ok(Recorded { event: wire, json });
+        }
         let bytes = json.len();
         if bytes > self.config.max_event_bytes as usize {
             return Err(Error::EventTooLarge);
         }
         let entry = Entry {
             event: wire.clone(),
-            json,
+            json: json.clone(),
             message_id,
             bytes: bytes as u32,
             queued_at: now_ms,
@@ -260,7 +271,7 @@ impl<P: Platform> Tracker<P> {
             self.warnings.push(Error::OutboxOverflow);
         }
         self.persist_outbox();
-        Ok(wire)
+        Ok(Recorded { event: wire, json })
     }
 
     /// When the next request is due (ms since the epoch), if any.
@@ -417,7 +428,8 @@ mod tests {
     fn events_survive_a_reload_until_acknowledged() {
         let p = MemPlatform::default();
         let mut t = Tracker::new(p.clone(), config()).unwrap();
-        let e = t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap();
+        let e =
+            t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap().event;
         let mid = e.get("messageId").and_then(Value::as_str).unwrap().to_owned();
         let req = t.next_request(Urgency::Now).unwrap();
         assert_eq!(req.message_ids, std::slice::from_ref(&mid));
@@ -567,7 +579,7 @@ mod tests {
     fn events_carry_the_session_which_survives_reloads_and_times_out() {
         let p = MemPlatform::default();
         let mut t = Tracker::new(p.clone(), config()).unwrap();
-        let first = t.page(Value::Null, &page()).unwrap();
+        let first = t.page(Value::Null, &page()).unwrap().event;
         let session = |e: &Value| e.get("context").and_then(|c| c.get("session")).cloned().unwrap();
         let s1 = session(&first);
         assert_eq!(s1.get("number").and_then(Value::as_f64), Some(1.0));
@@ -575,10 +587,10 @@ mod tests {
         drop(t);
         p.advance(10 * 60_000);
         let mut t = Tracker::new(p.clone(), config()).unwrap();
-        let again = session(&t.page(Value::Null, &page()).unwrap());
+        let again = session(&t.page(Value::Null, &page()).unwrap().event);
         assert_eq!(again.get("id"), s1.get("id"), "a reload 10 minutes later is the same visit");
         p.advance(31 * 60_000);
-        let next = session(&t.track("x", Value::Null, &page()).unwrap());
+        let next = session(&t.track("x", Value::Null, &page()).unwrap().event);
         assert_ne!(next.get("id"), s1.get("id"));
         assert_eq!(next.get("number").and_then(Value::as_f64), Some(2.0));
     }

@@ -81,7 +81,12 @@ pub fn from_json(text: &str, max_depth: usize) -> Option<Value> {
 /// ([`json`]) and one `JSON.parse`, which costs one string crossing instead of one per key and
 /// value. `JSON.parse` makes `"__proto__"` an own property, never a prototype.
 pub fn to_js(value: &Value) -> JsValue {
-    js_sys::JSON::parse(&to_json(value)).unwrap_or(JsValue::NULL)
+    parse_js(&to_json(value))
+}
+
+/// JSON text this module wrote, as fresh JS objects (`JSON.parse`; `null` if it is not JSON).
+pub fn parse_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
 /// The JSON text of `value`, with the browser formatting the rare non-integer number.

@@ -161,11 +161,12 @@ impl Driver {
                 None => tracker.page(properties, &page),
             }
         };
-        let wire = result?;
+        let recorded = result?;
         if name.is_none() {
             *self.last_page_url.borrow_mut() = page.url;
         }
-        let wire = convert::to_js(&wire);
+        // The JSON the tracker encoded for the outbox; not encoded a second time.
+        let wire = convert::parse_js(&recorded.json);
         self.notify("event", &wire);
         self.report_warnings();
         self.schedule();

@@ -108,7 +108,8 @@ mod tests {
     fn pending_consent_stores_and_sends_nothing_until_granted() {
         let p = MemPlatform::default();
         let mut t = Tracker::new(p.clone(), with_consent("pending")).unwrap();
-        let wire = t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap();
+        let wire =
+            t.track("Product Viewed", Value::object().with("product_id", "sku-1"), &page()).unwrap().event;
         assert_eq!(context_consent(&wire).and_then(|c| c.get("analytics")), Some(&Value::Bool(false)));
         t.page(Value::Null, &page()).unwrap();
         assert_eq!(t.pending(), 2, "kept in memory");
@@ -138,7 +139,7 @@ mod tests {
     fn denied_consent_keeps_nothing() {
         let p = MemPlatform::default();
         let mut t = Tracker::new(p.clone(), with_consent("denied")).unwrap();
-        let wire = t.track("x", Value::Null, &page()).unwrap();
+        let wire = t.track("x", Value::Null, &page()).unwrap().event;
         assert_eq!(wire.get("event").and_then(Value::as_str), Some("x"), "the page still gets its event");
         assert_eq!(t.pending(), 0);
         assert!(t.next_request(Urgency::Unload).is_none());

@@ -193,7 +193,7 @@ mod tests {
             for i in 0..91 {
                 // Quotes grow most when JSON is put inside a JSON string (Snowplow's ue_pr).
                 let properties = Value::object().with("i", f64::from(i)).with("blob", "a\"b".repeat(300));
-                let wire = tracker.track("Big", properties, &page).unwrap();
+                let wire = tracker.track("Big", properties, &page).unwrap().event;
                 tracked.push(wire.get("messageId").and_then(Value::as_str).unwrap().to_owned());
             }
             let mut sent = Vec::new();

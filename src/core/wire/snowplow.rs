@@ -185,12 +185,12 @@ mod tests {
             ..PageContext::default()
         };
         let mut ids = Vec::new();
-        let pv = tracker.page(Value::object().with("section", "phones"), &page).unwrap();
+        let pv = tracker.page(Value::object().with("section", "phones"), &page).unwrap().event;
         ids.push(pv.get("messageId").and_then(Value::as_str).unwrap().to_owned());
         let viewed = Value::object().with("product_id", "p-1").with("price", 499.5);
-        let shop = tracker.track("view_item", viewed, &page).unwrap();
+        let shop = tracker.track("view_item", viewed, &page).unwrap().event;
         ids.push(shop.get("messageId").and_then(Value::as_str).unwrap().to_owned());
-        let custom = tracker.track("Wishlist Shared", Value::object().with("ü", "ß"), &page).unwrap();
+        let custom = tracker.track("Wishlist Shared", Value::object().with("ü", "ß"), &page).unwrap().event;
         ids.push(custom.get("messageId").and_then(Value::as_str).unwrap().to_owned());
         let request = tracker.next_request(Urgency::Now).expect("a batch");
         assert_eq!(request.message_ids, ids);
