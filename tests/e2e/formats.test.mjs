@@ -66,6 +66,17 @@ async function trackSome(page, n) {
   }, n);
 }
 
+/**
+ * The requests matching `match`, once Playwright has reported at least `min` of them: its request
+ * events arrive on their own channel and may trail what the collector already stored.
+ */
+async function seen(requests, match, { min = 1, what = "requests" } = {}) {
+  return waitFor(() => {
+    const found = requests.filter(match);
+    return found.length >= min ? found : null;
+  }, { what });
+}
+
 async function storedIds(store, anonymousId, expected) {
   return waitFor(
     async () => {
@@ -89,7 +100,7 @@ test("each wire format delivers every event exactly once to the collector", asyn
     assert.equal(viewed.properties.product_id, "p-1", `${format}: properties survive`);
     assert.equal(viewed.context.library.name, "persona", `${format}: context survives`);
     assert.equal(events.filter((e) => e.type === "page").length, 1, `${format}: one page view`);
-    const sent = requests.filter((r) => r.url.startsWith(collector.url));
+    const sent = await seen(requests, (r) => r.url.startsWith(collector.url), { what: `${format} requests` });
     assert.ok(sent.length > 0 && sent.every((r) => new URL(r.url).pathname === path), `${format}: sent to ${path}`);
     const body = JSON.parse(sent[0].body);
     if (format === "snowplow") {
@@ -118,7 +129,7 @@ test("a write key travels in the body, or as Basic auth through a CORS preflight
   const plainId = await plain.page.evaluate(() => window.p.anonymousId());
   await trackSome(plain.page, 3);
   assert.equal((await storedIds(keyed, plainId, 4)).length, 4);
-  const plainRequest = plain.requests.find((r) => r.url.startsWith(keyed.url));
+  const [plainRequest] = await seen(plain.requests, (r) => r.url.startsWith(keyed.url));
   assert.equal(JSON.parse(plainRequest.body).writeKey, "wk_test");
   assert.equal(plainRequest.headers.authorization, undefined);
   await plain.context.close();
@@ -128,7 +139,7 @@ test("a write key travels in the body, or as Basic auth through a CORS preflight
   const jsonId = await json.page.evaluate(() => window.p.anonymousId());
   await trackSome(json.page, 3);
   assert.equal((await storedIds(keyed, jsonId, 4)).length, 4);
-  const jsonRequest = json.requests.find((r) => r.url.startsWith(keyed.url));
+  const [jsonRequest] = await seen(json.requests, (r) => r.url.startsWith(keyed.url));
   assert.equal(jsonRequest.headers.authorization, `Basic ${Buffer.from("wk_test:").toString("base64")}`);
   assert.match(jsonRequest.headers["content-type"], /application\/json/);
   assert.equal(JSON.parse(jsonRequest.body).writeKey, undefined);
@@ -196,6 +207,14 @@ test("a hidden page sends its whole queue in keep-alive chunks under 64 KiB, in 
     });
     const stored = await storedIds(collector, anonymousId, 51);
     for (const id of tracked) assert.ok(stored.includes(id), `${format}: ${id} stored`);
+    // Every tracked event must have been seen leaving, in some chunk.
+    await waitFor(
+      () => {
+        const carried = requests.filter((r) => new URL(r.url).pathname === path).flatMap((r) => ids(JSON.parse(r.body)));
+        return tracked.every((id) => carried.includes(id));
+      },
+      { what: `${format}: every chunk reported` },
+    );
     const sent = requests.filter((r) => new URL(r.url).pathname === path);
     assert.ok(sent.length >= 3, `${format}: several chunks: ${sent.length}`);
     for (const r of sent) assert.ok(Buffer.byteLength(r.body) < 64 * 1024, `${format}: chunk of ${Buffer.byteLength(r.body)} bytes`);
