@@ -13,13 +13,18 @@
  */
 import initWasm, { Persona as Engine } from "../pkg/persona.js";
 import type {
+  Candidate,
   Command,
   ConsentApi,
   ConsentCategory,
+  Decision,
   ErrorCode,
   InitOptions,
   PersonaError,
   PersonaEvents,
+  ProfileApi,
+  ProfileImport,
+  ProfileSnapshot,
   Properties,
   Transform,
   WireEvent,
@@ -159,6 +164,46 @@ export class Persona {
     return this.#call((e) => e.page(properties) as WireEvent, null);
   }
 
+  /**
+   * The visitor logged in: later events carry `userId`, `traits` join the profile, and an
+   * `identify` event goes to the collector. The anonymous history stays. Throws
+   * `property_invalid` for an empty id or nested traits.
+   */
+  identify(userId: string, traits?: Record<string, string | number | boolean | null>): WireEvent | null {
+    return this.#call((e) => e.identify(userId, traits) as WireEvent, null);
+  }
+
+  /** The visitor logged out: a new anonymous id; the profile, user id and traits are forgotten. */
+  reset(): void {
+    this.#call((e) => e.reset(), undefined);
+  }
+
+  /**
+   * The visitor profile: `p.profile()` returns a read-only snapshot (`null` when degraded),
+   * `p.profile.import(data)` merges what the shop knows from other channels.
+   */
+  readonly profile: ProfileApi = Object.assign(() => this.#call((e) => e.profile() as ProfileSnapshot, null), {
+    import: (data: ProfileImport) => this.#call((e) => e.importProfile(data), undefined),
+  });
+
+  /** Keys of the segments the visitor is in (`[]` when degraded). */
+  segments(): string[] {
+    return this.#call((e) => e.segments() as string[], []);
+  }
+
+  /** True when the visitor is in segment `key`. */
+  inSegment(key: string): boolean {
+    return this.#call((e) => e.inSegment(String(key)), false);
+  }
+
+  /**
+   * The next best action for `slot`: the eligible candidate with the highest weight × (1 +
+   * the visitor's affinity for its facets), and why each candidate won or lost.
+   */
+  decide(slot: string, candidates: Candidate[]): Decision {
+    return this.#call((e) => e.decide(String(slot), candidates) as Decision, { slot, choice: null, explanation: [] });
+  }
+
   /** The visitor's anonymous id (UUID v4), or `null` when degraded. */
   anonymousId(): string | null {
     return this.#call((e) => e.anonymousId(), null);
@@ -202,8 +247,8 @@ export class Persona {
   }
 
   /**
-   * Runs a script-tag queue command: `["track", name, props]`, `["page", props]`, `["flush"]`,
-   * `["forget"]`, `["consent", "grant" | "deny", categories?]`, or a function called with this
+   * Runs a script-tag queue command: `["track", name, props]`, `["page", props]`,
+   * `["identify", userId, traits]`, `["reset"]`, `["flush"]`, `["forget"]`, `["consent", "grant" | "deny", categories?]`, or a function called with this
    * instance. Never throws; problems are logged as warnings.
    */
   push(...commands: Command[]): number {
@@ -393,7 +438,7 @@ export class Persona {
   }
 }
 
-const QUEUE_METHODS = new Set(["track", "page", "flush", "forget"]);
+const QUEUE_METHODS = new Set(["track", "page", "identify", "reset", "flush", "forget"]);
 
 /** A pause this long (ms) while typing in a marked search input counts as a search. */
 const SEARCH_PAUSE_MS = 800;

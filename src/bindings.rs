@@ -12,7 +12,9 @@ use wasm_bindgen::prelude::*;
 use crate::core::config::Config;
 use crate::core::consent::{Consent, State};
 use crate::core::error::Error;
+use crate::core::segments;
 use crate::web::driver::Driver;
+use crate::web::platform::WebPlatform;
 use crate::web::{convert, js_error, page};
 
 /// One persona instance: tracker, outbox and delivery for this page.
@@ -25,7 +27,8 @@ pub struct Persona {
 impl Persona {
     /// Validates `options` and restores the visitor from localStorage. Throws a `PersonaError`
     /// (`config_invalid`, `collector_missing`, `collector_url_invalid`, `option_invalid`,
-    /// `entropy_unavailable`); a `clickSelector` the browser rejects is `option_invalid`.
+    /// `condition_invalid`, `entropy_unavailable`); a `clickSelector` the browser rejects is
+    /// `option_invalid`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Persona, JsValue> {
         let options = convert::to_value(&options).map_err(|_| js_error(Error::ConfigInvalid))?;
@@ -36,6 +39,7 @@ impl Persona {
         if config.click_selector.as_deref().is_some_and(|s| !page::selector_valid(s)) {
             return Err(js_error(Error::OptionInvalid("clickSelector")));
         }
+        config.segments = segments::parse(options.get("segments"), &WebPlatform::new()).map_err(js_error)?;
         let driver = Driver::new(config).map_err(js_error)?;
         Ok(Persona { driver })
     }
@@ -57,6 +61,53 @@ impl Persona {
     pub fn page(&self, properties: JsValue) -> Result<JsValue, JsValue> {
         let properties = convert::to_value(&properties).map_err(js_error)?;
         self.driver.record(None, properties).map_err(js_error)
+    }
+
+    /// The visitor logged in: later events carry `userId`, `traits` (a flat object) join the
+    /// profile, and an `identify` event is recorded and returned. Throws `property_invalid`
+    /// (`userId`, `traits`).
+    pub fn identify(&self, user_id: JsValue, traits: JsValue) -> Result<JsValue, JsValue> {
+        let invalid = || js_error(Error::PropertyInvalid("userId"));
+        let user_id = user_id.as_string().ok_or_else(invalid)?;
+        let traits = convert::to_value(&traits).map_err(js_error)?;
+        self.driver.identify(&user_id, traits).map_err(js_error)
+    }
+
+    /// The visitor logged out: new anonymous id; profile, user id and traits forgotten.
+    pub fn reset(&self) -> Result<(), JsValue> {
+        self.driver.reset().map_err(js_error)
+    }
+
+    /// The profile as conditions read it (a fresh object each call).
+    pub fn profile(&self) -> JsValue {
+        self.driver.profile()
+    }
+
+    /// Merges data from the shop's other channels into the profile (`{traits, purchases,
+    /// counts}`, see `core::profile::Profile::import`). Throws `properties_invalid`,
+    /// `property_invalid` or `property_missing`; then nothing is merged.
+    #[wasm_bindgen(js_name = importProfile)]
+    pub fn import_profile(&self, data: JsValue) -> Result<(), JsValue> {
+        let data = convert::to_value(&data).map_err(js_error)?;
+        self.driver.import(&data).map_err(js_error)
+    }
+
+    /// The keys of the segments the visitor is in.
+    pub fn segments(&self) -> JsValue {
+        self.driver.segments()
+    }
+
+    /// True when the visitor is in segment `key`.
+    #[wasm_bindgen(js_name = inSegment)]
+    pub fn in_segment(&self, key: &str) -> bool {
+        self.driver.in_segment(key)
+    }
+
+    /// The best candidate for `slot`: `{slot, choice, explanation}`. Throws
+    /// `property_invalid` / `property_missing` / `condition_invalid` for bad candidates.
+    pub fn decide(&self, slot: &str, candidates: JsValue) -> Result<JsValue, JsValue> {
+        let candidates = convert::to_value(&candidates).map_err(js_error)?;
+        self.driver.decide(slot, &candidates).map_err(js_error)
     }
 
     /// The visitor's anonymous id (a UUID v4, persisted in localStorage).

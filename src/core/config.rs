@@ -11,7 +11,11 @@
 //!   autotrack: { pageviews: true, clicks: true, searches: true,     // or false
 //!                clickSelector: "a[href],button,…" },               // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
-//!   respectGpc: false
+//!   respectGpc: false,
+//!   profile: { halfLifeDays: 14, sessionBoost: 1.5, maxValues: 20, maxEntries: 20,
+//!              weights: { view: 1, click: 2, add: 5, purchase: 10 } },
+//!   segments: [{ key: "console-owner", name: "Console owners",
+//!                condition: { "purchased.categories": "consoles" } }]
 //! }
 //! ```
 //! Only `collector.url` is required. Unknown keys are ignored so that a page written for a newer
@@ -21,6 +25,8 @@
 use crate::core::autotrack;
 use crate::core::consent::Consent;
 use crate::core::error::{Error, Result};
+use crate::core::profile::ProfileConfig;
+use crate::core::segments::Segment;
 use crate::core::value::Value;
 use crate::core::wire::Format;
 
@@ -91,6 +97,12 @@ pub struct Config {
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
     /// category (option `respectGpc`). Default false.
     pub respect_gpc: bool,
+    /// Profile tunables (option `profile`); see [`ProfileConfig`].
+    pub profile: ProfileConfig,
+    /// Segment definitions (option `segments`), parsed by [`segments::parse`] where the
+    /// browser can check their regular expressions: the web layer sets them after
+    /// [`Config::from_options`].
+    pub segments: Vec<Segment>,
 }
 
 impl Default for Config {
@@ -116,6 +128,8 @@ impl Default for Config {
             autotrack_clicks: true,
             autotrack_searches: true,
             click_selector: Some(autotrack::DEFAULT_CLICK_SELECTOR.to_owned()),
+            profile: ProfileConfig::default(),
+            segments: Vec::new(),
         }
     }
 }
@@ -185,6 +199,7 @@ impl Config {
         let selector =
             autotrack::click_selector(options.get("autotrack").and_then(|a| a.get("clickSelector")))?;
         config.click_selector = selector.filter(|_| config.autotrack_clicks);
+        config.profile = ProfileConfig::from_option(options.get("profile"))?;
         Ok(config)
     }
 }
@@ -216,6 +231,15 @@ fn uint(obj: &Value, key: &'static str, min: u32, max: u32, default: u32) -> Res
         Some(Value::Number(n)) if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(max) => {
             Ok(*n as u32)
         }
+        Some(_) => Err(Error::OptionInvalid(key)),
+    }
+}
+
+/// Reads an optional number in `min..=max` from `obj[key]`; [`Error::OptionInvalid`] names `key`.
+pub fn number(obj: &Value, key: &'static str, min: f64, max: f64, default: f64) -> Result<f64> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) if *n >= min && *n <= max => Ok(*n),
         Some(_) => Err(Error::OptionInvalid(key)),
     }
 }

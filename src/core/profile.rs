@@ -1,7 +1,8 @@
 //! The visitor profile: what one visitor did, kept on the device and updated by every event.
 //!
-//! This is the model and its arithmetic (issue 4, in progress: not yet wired into the tracker,
-//! persisted or exposed). Every list is capped, so the profile stays small however long the
+//! The tracker updates it with every event it records ([`Profile::record`]), stores it under
+//! `persona:profile` when personalization consent is granted, and evaluates segments over its
+//! [`Profile::attributes`]. Every list is capped, so the profile stays small however long the
 //! visitor stays:
 //!
 //! - **affinities** per facet value (`category`, `brand`, `tags`, `price_band`): each shop event
@@ -12,17 +13,22 @@
 //!   revenue, time), recent **searches** with the product clicked after each;
 //! - **counts** per event name, **sessions**, first and last seen, **orders** and **revenue**
 //!   (recency / frequency / monetary value);
-//! - first and last **touch**: the campaign (or referrer) the visitor came through.
+//! - first and last **touch**: the campaign (or referrer) the visitor came through;
+//! - the known customer: **user id** and **traits** from `identify`, and what the shop's backend
+//!   hands over with `profile.import` (traits, store purchases, contact counts; [`Profile::import`]);
+//! - the **segments** the visitor was last found in (so a reload does not enter them again).
 //!
 //! The stored form ([`Profile::to_value`], [`Profile::from_value`]) lives in `stored`.
 
+use crate::core::config::number;
+use crate::core::error::{Error, Result};
 use crate::core::value::Value;
 
 mod stored;
 pub use stored::STORED_VERSION;
 
 /// Event weights for affinities. Defaults: view 1, click 2, add to cart 5, purchase 10.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Weights {
     /// `Product Viewed`.
     pub view: f64,
@@ -59,6 +65,37 @@ impl Default for ProfileConfig {
             max_values: 20,
             max_entries: 20,
         }
+    }
+}
+
+impl ProfileConfig {
+    /// Reads the `profile` init option:
+    /// `{halfLifeDays, sessionBoost, weights: {view, click, add, purchase}, maxValues, maxEntries}`
+    /// (every key optional; ranges as documented on the fields, weights 0 to 100).
+    pub fn from_option(option: Option<&Value>) -> Result<ProfileConfig> {
+        let mut c = ProfileConfig::default();
+        let Some(o) = option.filter(|o| !o.is_null()) else { return Ok(c) };
+        if !o.is_object() {
+            return Err(Error::OptionInvalid("profile"));
+        }
+        let days = number(o, "halfLifeDays", 1.0 / 24.0, 365.0, 14.0)?;
+        c.half_life_ms = (days * 86_400_000.0) as u64;
+        c.session_boost = number(o, "sessionBoost", 1.0, 10.0, c.session_boost)?;
+        c.max_values = number(o, "maxValues", 1.0, 100.0, 20.0)? as usize;
+        c.max_entries = number(o, "maxEntries", 1.0, 100.0, 20.0)? as usize;
+        if let Some(w) = o.get("weights").filter(|w| !w.is_null()) {
+            if !w.is_object() {
+                return Err(Error::OptionInvalid("weights"));
+            }
+            let d = c.weights;
+            c.weights = Weights {
+                view: number(w, "view", 0.0, 100.0, d.view)?,
+                click: number(w, "click", 0.0, 100.0, d.click)?,
+                add: number(w, "add", 0.0, 100.0, d.add)?,
+                purchase: number(w, "purchase", 0.0, 100.0, d.purchase)?,
+            };
+        }
+        Ok(c)
     }
 }
 
@@ -161,6 +198,12 @@ pub struct Profile {
     pub first_touch: Option<Value>,
     /// The campaign of the latest visit that came through one.
     pub last_touch: Option<Value>,
+    /// The known customer's id (`identify`).
+    pub user_id: Option<String>,
+    /// Traits from `identify` and `profile.import` (an object; `Null` when none).
+    pub traits: Value,
+    /// Keys of the segments the visitor is in, as last evaluated.
+    pub segments: Vec<String>,
 }
 
 /// A non-empty string, or a whole number as its digits (ids may be either).
@@ -259,7 +302,7 @@ impl Profile {
                     push_front(&mut self.searches, search, config.max_entries, |a, b| a.query == b.query);
                 }
             }
-            "Order Completed" => self.record_order(properties, now, config),
+            "Order Completed" => self.record_order(properties, now, now, config),
             _ => {}
         }
     }
@@ -272,7 +315,11 @@ impl Profile {
         push_front(&mut self.counts, (name.to_owned(), count.saturating_add(1)), cap, |a, b| a.0 == b.0);
     }
 
-    fn record_order(&mut self, properties: &Value, now: u64, config: &ProfileConfig) {
+    /// Records an order placed at `at` (earlier than `now` for imported ones: their affinity
+    /// weight is decayed by the time since).
+    fn record_order(&mut self, properties: &Value, now: u64, at: u64, config: &ProfileConfig) {
+        let age = Score { value: String::new(), score: 1.0, at, session: 0.0 };
+        let weight = config.weights.purchase * age.at_time(now, config.half_life_ms);
         let products = properties.get("products").and_then(Value::as_array).unwrap_or_default();
         let mut ids = Vec::new();
         let mut categories = Vec::new();
@@ -285,23 +332,26 @@ impl Profile {
                     categories.push(category);
                 }
             }
-            self.add_affinity(product, config.weights.purchase, now, config);
+            self.add_affinity(product, weight, now, config);
         }
         let revenue = properties.get("revenue").and_then(Value::as_f64).unwrap_or(0.0);
         self.orders = self.orders.saturating_add(1);
         self.revenue += revenue;
-        self.last_order_at = now;
-        self.cart.clear();
+        self.last_order_at = self.last_order_at.max(at);
+        if at == now {
+            self.cart.clear();
+        }
         let purchase = Purchase {
             order_id: text(properties.get("order_id")).unwrap_or_default(),
             products: ids,
             categories,
             revenue,
-            at: now,
+            at,
         };
-        push_front(&mut self.purchases, purchase, config.max_entries, |a, b| {
-            !a.order_id.is_empty() && a.order_id == b.order_id
-        });
+        self.purchases.retain(|p| p.order_id.is_empty() || p.order_id != purchase.order_id);
+        let i = self.purchases.iter().position(|p| p.at <= at).unwrap_or(self.purchases.len());
+        self.purchases.insert(i, purchase);
+        self.purchases.truncate(config.max_entries);
     }
 
     /// Adds `weight` to each facet value of `product`.
@@ -371,6 +421,105 @@ impl Profile {
     }
 }
 
+/// Most traits kept; `identify` and `profile.import` beyond it are refused.
+pub const MAX_TRAITS: usize = 50;
+
+impl Profile {
+    /// Merges `traits` into the known customer's traits (a `null` value removes one). Traits are
+    /// flat: strings of at most 256 bytes, numbers, booleans; at most [`MAX_TRAITS`].
+    pub fn merge_traits(&mut self, traits: &Value) -> Result<()> {
+        let invalid = Error::PropertyInvalid("traits");
+        let Value::Object(given) = traits else {
+            return if traits.is_null() { Ok(()) } else { Err(invalid) };
+        };
+        let mut merged = match &self.traits {
+            Value::Object(members) => members.clone(),
+            _ => Vec::new(),
+        };
+        for (key, value) in given {
+            match value {
+                Value::String(s) if s.len() > 256 => return Err(invalid),
+                Value::Object(_) | Value::Array(_) => return Err(invalid),
+                _ => {}
+            }
+            merged.retain(|(k, _)| k != key);
+            if !value.is_null() {
+                merged.push((key.clone(), value.clone()));
+            }
+        }
+        if merged.len() > MAX_TRAITS {
+            return Err(invalid);
+        }
+        self.traits = Value::Object(merged);
+        Ok(())
+    }
+
+    /// Merges what the shop knows from other channels (see `profile.import` in the README):
+    ///
+    /// ```text
+    /// { traits: {loyalty_tier: "gold"},                  merged as by identify
+    ///   purchases: [{order_id, revenue, at (ms or ISO 8601),
+    ///                products: [{product_id, category, brand, price, tags}]}],
+    ///   counts: {"Hotline Contacted": 2} }               totals: the larger count wins
+    /// ```
+    ///
+    /// Idempotent, so a page may hand over the same data on every load: an order already known
+    /// (by `order_id`) is skipped. Imported orders count as purchases (affinities decayed from
+    /// their time, `purchased.*`, frequency and monetary value). Nothing is merged on error.
+    pub fn import(&mut self, data: &Value, now: u64, config: &ProfileConfig) -> Result<()> {
+        if !data.is_object() {
+            return Err(Error::PropertiesInvalid);
+        }
+        let counts = match data.get("counts") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Object(counts)) => counts,
+            Some(_) => return Err(Error::PropertyInvalid("counts")),
+        };
+        let orders = match data.get("purchases") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Array(orders)) => orders,
+            Some(_) => return Err(Error::PropertyInvalid("purchases")),
+        };
+        // Checked in full before anything is merged.
+        let mut times = Vec::with_capacity(orders.len());
+        for order in orders {
+            let id = text(order.get("order_id")).ok_or(Error::PropertyMissing("order_id"))?;
+            let at = match order.get("at") {
+                Some(Value::Number(ms)) if *ms >= 0.0 => Some(*ms as u64),
+                Some(Value::String(iso)) => crate::core::time::parse_iso8601(iso),
+                None | Some(Value::Null) => Some(now),
+                Some(_) => None,
+            };
+            let at = at.ok_or(Error::PropertyInvalid("at"))?.min(now);
+            if order.get("products").and_then(Value::as_array).is_none() {
+                return Err(Error::PropertyInvalid("products"));
+            }
+            times.push((id, at));
+        }
+        for (_, n) in counts {
+            if !n.as_f64().is_some_and(|n| n >= 0.0 && n.fract() == 0.0) {
+                return Err(Error::PropertyInvalid("counts"));
+            }
+        }
+        self.merge_traits(data.get("traits").unwrap_or(&Value::Null))?;
+        for (name, n) in counts {
+            let n = n.as_f64().unwrap_or_default() as u32;
+            if n > self.count_of(name) as u32 {
+                self.counts.retain(|(c, _)| c != name);
+                push_front(&mut self.counts, (name.clone(), n), config.max_entries, |_, _| false);
+            }
+        }
+        for (order, (id, at)) in orders.iter().zip(times) {
+            let full = self.purchases.len() >= config.max_entries;
+            let older = full && self.purchases.last().is_some_and(|p| p.at > at);
+            if !older && !self.purchases.iter().any(|p| p.order_id == id) {
+                self.record_order(order, now, at, config);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `"Product Viewed"` → `"product_viewed"`: event names as attribute keys.
 pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -401,7 +550,11 @@ impl Profile {
     /// session.count, session.id
     /// days_since_first_seen
     /// campaign.*                  the last touch (source, medium, name, ...); first_campaign.*
+    /// traits.*                    from identify and profile.import, e.g. traits.loyalty_tier
+    /// user_id                     after identify (null before)
     /// ```
+    ///
+    /// The tracker adds `device.type` and `segments` (see `Tracker::attributes`).
     pub fn attributes(&self, now: u64, config: &ProfileConfig) -> Value {
         const DAY: f64 = 86_400_000.0;
         let days = |since: u64| ((now.saturating_sub(since)) as f64 / DAY).floor();
@@ -474,6 +627,8 @@ impl Profile {
             .with("days_since_first_seen", if self.first_seen == 0 { 0.0 } else { days(self.first_seen) })
             .with("campaign", self.last_touch.clone().unwrap_or_else(Value::object))
             .with("first_campaign", self.first_touch.clone().unwrap_or_else(Value::object))
+            .with("traits", if self.traits.is_object() { self.traits.clone() } else { Value::object() })
+            .with("user_id", self.user_id.as_deref())
     }
 
     fn count_of(&self, name: &str) -> f64 {

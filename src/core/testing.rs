@@ -239,6 +239,21 @@ fn check(schema: &serde_json::Value, value: &serde_json::Value, at: &str, out: &
     }
 }
 
+impl crate::core::condition::Host for MemPlatform {
+    fn number_text(&self, n: f64, out: &mut String) {
+        NativeHost.number_text(n, out)
+    }
+    fn decimal(&self, text: &str) -> f64 {
+        NativeHost.decimal(text)
+    }
+    fn lowercase(&self, text: &str) -> String {
+        NativeHost.lowercase(text)
+    }
+    fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
+        NativeHost.regex_test(pattern, insensitive, input)
+    }
+}
+
 /// Rust's float formatting, `to_lowercase` and the `regex` crate standing in for JavaScript's in
 /// native tests of conditions.
 pub struct NativeHost;

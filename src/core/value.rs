@@ -77,7 +77,12 @@ impl Value {
         }
     }
 
-    /// True for objects.
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// True for `Value::Object`.
     pub fn is_object(&self) -> bool {
         matches!(self, Value::Object(_))
     }

@@ -11,7 +11,8 @@
 //! same way from localStorage by the next page.
 //!
 //! Listener notifications are `(kind, detail)` with kind `"event"` (the wire event just
-//! recorded), `"sent"` (`{status, count, messageIds}` after each request), `"warning"` (a
+//! recorded, segment changes included), `"segments"` (`{segments, entered, exited}` when segment
+//! membership changed), `"sent"` (`{status, count, messageIds}` after each request), `"warning"` (a
 //! `PersonaError`, each code at most once per page) or `"fault"` (something in persona itself
 //! failed inside a timer or page-lifecycle callback; the wrapper then shuts persona down). The
 //! listener runs with no Rust borrow held, so it may call back into persona; whatever it throws is
@@ -90,7 +91,8 @@ pub struct Driver {
 impl Driver {
     /// Creates the tracker (restoring the anonymous id and outbox from localStorage).
     pub fn new(config: Config) -> Result<Rc<Driver>> {
-        let tracker = Tracker::new(WebPlatform::new(), config)?;
+        let mut tracker = Tracker::new(WebPlatform::new(), config)?;
+        tracker.set_device(page::device_type());
         Ok(Rc::new(Driver {
             tracker: RefCell::new(tracker),
             env: page::Environment::read(),
@@ -168,9 +170,80 @@ impl Driver {
         // The JSON the tracker encoded for the outbox; not encoded a second time.
         let wire = convert::parse_js(&recorded.json);
         self.notify("event", &wire);
+        self.changed();
+        Ok(wire)
+    }
+
+    /// After the tracker changed: the events it recorded on the side (segment changes), the
+    /// segment membership change, warnings, and the delivery timer.
+    fn changed(self: &Rc<Self>) {
+        let side = self.tracker.borrow_mut().take_side_events();
+        for json in side {
+            self.notify("event", &convert::parse_js(&json));
+        }
+        let change = self.tracker.borrow_mut().take_segment_change();
+        if let Some(change) = change {
+            let list = |keys: &[String]| Value::Array(keys.iter().map(|k| k.as_str().into()).collect());
+            let detail = Value::object()
+                .with("segments", list(self.tracker.borrow().segments()))
+                .with("entered", list(&change.entered))
+                .with("exited", list(&change.exited));
+            self.notify("segments", &convert::to_js(&detail));
+        }
         self.report_warnings();
         self.schedule();
+    }
+
+    /// The visitor logged in (see [`Tracker::identify`]); returns the `identify` event.
+    pub fn identify(self: &Rc<Self>, user_id: &str, traits: Value) -> Result<JsValue> {
+        let page = self.page();
+        let json = self.tracker.borrow_mut().identify(user_id, traits, &page);
+        let wire = convert::parse_js(&json?);
+        self.notify("event", &wire);
+        self.changed();
         Ok(wire)
+    }
+
+    /// Merges data from other channels into the profile (see [`Tracker::import`]).
+    pub fn import(self: &Rc<Self>, data: &Value) -> Result<()> {
+        let page = self.page();
+        let result = self.tracker.borrow_mut().import(data, &page);
+        self.changed();
+        result
+    }
+
+    /// The visitor logged out (see [`Tracker::reset`]).
+    pub fn reset(self: &Rc<Self>) -> Result<()> {
+        let result = self.tracker.borrow_mut().reset();
+        self.changed();
+        result
+    }
+
+    /// The profile snapshot (see [`Tracker::attributes`]).
+    pub fn profile(&self) -> JsValue {
+        convert::to_js(&self.tracker.borrow().attributes())
+    }
+
+    /// The keys of the segments the visitor is in, as a JS array.
+    pub fn segments(&self) -> JsValue {
+        let keys = self.tracker.borrow().segments().iter().map(|k| k.as_str().into()).collect();
+        convert::to_js(&Value::Array(keys))
+    }
+
+    /// True when the visitor is in segment `key`.
+    pub fn in_segment(&self, key: &str) -> bool {
+        self.tracker.borrow().segments().iter().any(|k| k == key)
+    }
+
+    /// The next best action for `slot` (see [`Tracker::decide`]):
+    /// `{slot, choice, explanation}`.
+    pub fn decide(&self, slot: &str, candidates: &Value) -> Result<JsValue> {
+        let decision = self.tracker.borrow().decide(candidates)?;
+        let detail = Value::object()
+            .with("slot", slot)
+            .with("choice", decision.choice)
+            .with("explanation", Value::Array(decision.explanation));
+        Ok(convert::to_js(&detail))
     }
 
     /// The visitor's anonymous id.
@@ -242,8 +315,7 @@ impl Driver {
     /// Records a consent answer (see [`Tracker::set_consent`]) and sends what it allows.
     pub fn set_consent(self: &Rc<Self>, state: State, categories: &[String]) -> Result<()> {
         let result = self.tracker.borrow_mut().set_consent(state, categories);
-        self.report_warnings();
-        self.schedule();
+        self.changed();
         result
     }
 
@@ -263,7 +335,7 @@ impl Driver {
     pub fn forget(self: &Rc<Self>) -> Result<()> {
         let result = self.tracker.borrow_mut().forget();
         self.clear_timer();
-        self.report_warnings();
+        self.changed();
         result
     }
 
@@ -394,6 +466,7 @@ impl Driver {
         let Some(window) = web_sys::window() else { return };
         let hide = self.guarded(|driver| {
             driver.hidden.set(true);
+            driver.tracker.borrow_mut().save();
             driver.pump(Urgency::Unload);
         });
         let visibility = self.guarded(|driver| {
@@ -405,6 +478,7 @@ impl Driver {
                 driver.beaconed.set(false);
             }
             if hidden {
+                driver.tracker.borrow_mut().save();
                 driver.pump(Urgency::Unload);
             }
         });

@@ -84,10 +84,26 @@ pub fn global_privacy_control() -> bool {
 #[wasm_bindgen(inline_js = "export function selector_valid(s) {
   if (typeof document === 'undefined') return true;
   try { document.createDocumentFragment().querySelector(s); return true; } catch (_) { return false; }
+}
+export function device_class() {
+  const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent || '';
+  return /iPad|Tablet|Android(?!.*Mobi)/i.test(ua) ? 1 : /Mobi|iPhone|Android/i.test(ua) ? 0 : 2;
 }")]
 extern "C" {
+    /// 0 for a phone, 1 for a tablet, 2 for anything else, from the user agent.
+    fn device_class() -> u32;
+
     /// True when the browser accepts `selector` as a CSS selector (`querySelector` would not
     /// throw). Checked on an empty fragment, so the page is not searched. Without a DOM there is
     /// nothing to click and every selector passes.
     pub fn selector_valid(selector: &str) -> bool;
+}
+
+/// The device class conditions read as `device.type`: `"mobile"`, `"tablet"` or `"desktop"`.
+pub fn device_type() -> &'static str {
+    match device_class() {
+        0 => "mobile",
+        1 => "tablet",
+        _ => "desktop",
+    }
 }

@@ -3,8 +3,9 @@
 use super::{Profile, Purchase, Score, Search};
 use crate::core::value::Value;
 
-/// Version of the stored form ([`Profile::to_value`]).
-pub const STORED_VERSION: f64 = 1.0;
+/// Version of the stored form ([`Profile::to_value`]). Version 1 (before identity and segment
+/// membership were kept: no `u`, `tr`, `sg`) is read and migrated.
+pub const STORED_VERSION: f64 = 2.0;
 
 fn num(v: f64) -> Value {
     Value::Number(v)
@@ -20,7 +21,7 @@ fn strings(items: &[String]) -> Value {
 
 impl Profile {
     /// The stored form, compact and versioned: `{v, f, l, s, sid, c, a, vw, ct, p, q, o, r, lo,
-    /// ft?, lt?}` with tuples as arrays (`a` is `{facet: [[value, score, at, session]...]}`).
+    /// ft?, lt?, u?, tr?, sg}` with tuples as arrays (`a` is `{facet: [[value, score, at, session]...]}`).
     pub fn to_value(&self) -> Value {
         let affinity = Value::Object(
             self.affinity
@@ -74,87 +75,104 @@ impl Profile {
         if let Some(touch) = &self.last_touch {
             out.set("lt", touch.clone());
         }
-        out
+        if let Some(user) = &self.user_id {
+            out.set("u", user.as_str().into());
+        }
+        if self.traits.is_object() {
+            out.set("tr", self.traits.clone());
+        }
+        out.with("sg", strings(&self.segments))
     }
 
     /// Reads the stored form back; `None` for anything that is not a profile of a known version
     /// (the caller starts a fresh profile and reports `storage_corrupt`).
     pub fn from_value(stored: &Value) -> Option<Profile> {
-        if stored.get("v")?.as_f64()? != STORED_VERSION {
+        let version = stored.get("v")?.as_f64()?;
+        if version != STORED_VERSION && version != 1.0 {
             return None;
         }
-        let n = |key: &str| stored.get(key).and_then(Value::as_f64).filter(|x| x.is_finite() && *x >= 0.0);
-        let tuples = |key: &str| stored.get(key).and_then(Value::as_array);
-        let str_at = |t: &[Value], i: usize| t.get(i).and_then(Value::as_str).map(str::to_owned);
-        let num_at = |t: &[Value], i: usize| t.get(i).and_then(Value::as_f64).filter(|x| x.is_finite());
-        let pairs = |key: &str| -> Option<Vec<(String, f64)>> {
-            tuples(key)?
-                .iter()
-                .map(|t| {
-                    let t = t.as_array()?;
-                    Some((str_at(t, 0)?, num_at(t, 1)?))
-                })
-                .collect()
-        };
-        let mut affinity = Vec::new();
-        let Value::Object(facets) = stored.get("a")? else { return None };
-        for (facet, scores) in facets {
-            let scores = scores
-                .as_array()?
-                .iter()
-                .map(|t| {
-                    let t = t.as_array()?;
-                    Some(Score {
-                        value: str_at(t, 0)?,
-                        score: num_at(t, 1)?,
-                        at: num_at(t, 2)? as u64,
-                        session: num_at(t, 3)?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            affinity.push((facet.clone(), scores));
-        }
-        let purchases = tuples("p")?
-            .iter()
-            .map(|p| {
-                let texts = |key: &str| -> Option<Vec<String>> {
-                    p.get(key)?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
-                };
-                Some(Purchase {
-                    order_id: p.get("o")?.as_str()?.to_owned(),
-                    products: texts("ps")?,
-                    categories: texts("cs")?,
-                    revenue: p.get("r")?.as_f64()?,
-                    at: p.get("t")?.as_f64()? as u64,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let searches = tuples("q")?
-            .iter()
-            .map(|t| {
-                let t = t.as_array()?;
-                Some(Search { query: str_at(t, 0)?, clicked: str_at(t, 1), at: num_at(t, 2)? as u64 })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let touch = |key: &str| stored.get(key).filter(|t| t.is_object()).cloned();
-        Some(Profile {
+        let n = |key: &str| num_at(stored.get(key)?, None).filter(|x| *x >= 0.0);
+        let mut p = Profile {
             first_seen: n("f")? as u64,
             last_seen: n("l")? as u64,
             sessions: n("s")? as u32,
-            session_id: stored.get("sid")?.as_str()?.to_owned(),
-            counts: pairs("c")?.into_iter().map(|(name, c)| (name, c as u32)).collect(),
-            affinity,
-            viewed: pairs("vw")?.into_iter().map(|(id, at)| (id, at as u64)).collect(),
-            cart: pairs("ct")?,
-            purchases,
-            searches,
+            session_id: text_at(stored.get("sid")?, None)?,
             orders: n("o")? as u32,
             revenue: n("r")?,
             last_order_at: n("lo")? as u64,
-            first_touch: touch("ft"),
-            last_touch: touch("lt"),
-        })
+            first_touch: stored.get("ft").filter(|t| t.is_object()).cloned(),
+            last_touch: stored.get("lt").filter(|t| t.is_object()).cloned(),
+            traits: stored.get("tr").filter(|t| t.is_object()).cloned().unwrap_or_default(),
+            ..Profile::default()
+        };
+        if let Some(user) = stored.get("u") {
+            p.user_id = Some(text_at(user, None)?);
+        }
+        for t in rows(stored.get("c")?)? {
+            p.counts.push((text_at(t, Some(0))?, num_at(t, Some(1))? as u32));
+        }
+        for t in rows(stored.get("vw")?)? {
+            p.viewed.push((text_at(t, Some(0))?, num_at(t, Some(1))? as u64));
+        }
+        for t in rows(stored.get("ct")?)? {
+            p.cart.push((text_at(t, Some(0))?, num_at(t, Some(1))?));
+        }
+        let Value::Object(facets) = stored.get("a")? else { return None };
+        for (facet, scores) in facets {
+            let mut list = Vec::new();
+            for t in rows(scores)? {
+                let (score, at, session) = (num_at(t, Some(1))?, num_at(t, Some(2))?, num_at(t, Some(3))?);
+                list.push(Score { value: text_at(t, Some(0))?, score, at: at as u64, session });
+            }
+            p.affinity.push((facet.clone(), list));
+        }
+        for o in rows(stored.get("p")?)? {
+            p.purchases.push(Purchase {
+                order_id: text_at(o.get("o")?, None)?,
+                products: texts(o.get("ps")?)?,
+                categories: texts(o.get("cs")?)?,
+                revenue: num_at(o.get("r")?, None)?,
+                at: num_at(o.get("t")?, None)? as u64,
+            });
+        }
+        for t in rows(stored.get("q")?)? {
+            let clicked = if t.as_array()?.get(1)?.is_null() { None } else { Some(text_at(t, Some(1))?) };
+            p.searches.push(Search { query: text_at(t, Some(0))?, clicked, at: num_at(t, Some(2))? as u64 });
+        }
+        if let Some(keys) = stored.get("sg") {
+            p.segments = texts(keys)?;
+        }
+        Some(p)
     }
+}
+
+/// The items of an array.
+fn rows(v: &Value) -> Option<&[Value]> {
+    v.as_array()
+}
+
+/// The value itself (`None`) or item `i` of an array.
+fn item(v: &Value, i: Option<usize>) -> Option<&Value> {
+    match i {
+        None => Some(v),
+        Some(i) => v.as_array()?.get(i),
+    }
+}
+
+fn text_at(v: &Value, i: Option<usize>) -> Option<String> {
+    item(v, i)?.as_str().map(str::to_owned)
+}
+
+fn num_at(v: &Value, i: Option<usize>) -> Option<f64> {
+    item(v, i)?.as_f64().filter(|x| x.is_finite())
+}
+
+fn texts(v: &Value) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for t in rows(v)? {
+        out.push(text_at(t, None)?);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

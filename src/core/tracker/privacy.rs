@@ -28,6 +28,9 @@ impl<P: Platform> Tracker<P> {
         if before.may_send() && !now.may_send() {
             self.remove_stored_outbox();
         }
+        if now.personalization == State::Denied {
+            self.clear_profile();
+        }
         if now.may_store() {
             if !before.may_store() {
                 self.restore_id();
@@ -44,15 +47,20 @@ impl<P: Platform> Tracker<P> {
                 Err(e) => self.warnings.push(e),
             }
             self.persist_outbox();
+            if before.personalization != State::Granted {
+                self.personal.mark_dirty();
+                self.save();
+            }
         } else if before.may_store() {
             self.erase();
         }
         Ok(())
     }
 
-    /// Erases every key persona wrote, drops queued events, starts a new anonymous id (kept in
-    /// memory only) and stops storing and sending until consent is granted again.
+    /// Erases every key persona wrote, drops queued events and the profile, starts a new
+    /// anonymous id (kept in memory only) and stops storing and sending until consent is granted again.
     pub fn forget(&mut self) -> Result<()> {
+        self.clear_profile();
         self.erase();
         self.session = None;
         self.deferred_reclaim = None;

@@ -105,9 +105,15 @@ fn encode_event(
         out.set("vid", Value::String(decimal(number as u64)));
     }
 
-    let properties = event.get("properties").cloned().unwrap_or_else(Value::object);
+    // An identify goes as a track event named `Identify` with the traits as its properties (and
+    // the user id in `uid`).
+    let identify = event.get("traits");
+    let properties = identify.or(event.get("properties")).cloned().unwrap_or_else(Value::object);
     if !is_page {
-        let name = event.get("event").cloned().unwrap_or_default();
+        let name = match identify {
+            Some(_) => "Identify".into(),
+            None => event.get("event").cloned().unwrap_or_default(),
+        };
         let track = Value::object().with("event", name).with("properties", properties.clone());
         let unstruct = self_describing(UNSTRUCT_SCHEMA, self_describing(TRACK_SCHEMA, track));
         out.set("ue_pr", Value::String(codec.encode(&unstruct)?));
