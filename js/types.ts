@@ -240,7 +240,7 @@ export interface Candidate {
 export interface Decision {
   slot: string;
   choice: string | null;
-  explanation: ({ id: string; eligible: true; score: number } | { id: string; eligible: false; reason: string })[];
+  explanation: ({ id: string; eligible: true; reason: "scored"; score: number } | { id: string; eligible: false; reason: string })[];
 }
 
 /** Segment membership changed. */

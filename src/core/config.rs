@@ -15,7 +15,7 @@
 //!   profile: { halfLifeDays: 14, sessionBoost: 1.5, maxValues: 20, maxEntries: 20,
 //!              weights: { view: 1, click: 2, add: 5, purchase: 10 } },
 //!   segments: [{ key: "console-owner", name: "Console owners",
-//!                condition: { "purchased.categories": "consoles" } }]
+//!                condition: { "purchased.categories": { "$in": ["consoles"] } } }]
 //! }
 //! ```
 //! Only `collector.url` is required. Unknown keys are ignored so that a page written for a newer

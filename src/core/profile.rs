@@ -339,7 +339,8 @@ impl Profile {
         self.revenue += revenue;
         self.last_order_at = self.last_order_at.max(at);
         if at == now {
-            self.cart.clear();
+            // What was ordered leaves the cart (all of it when the order lists no products).
+            self.cart.retain(|(id, _)| !ids.is_empty() && !ids.contains(id));
         }
         let purchase = Purchase {
             order_id: text(properties.get("order_id")).unwrap_or_default(),
@@ -421,6 +422,13 @@ impl Profile {
     }
 }
 
+/// Milliseconds of an ISO 8601 UTC time, with or without milliseconds
+/// (`2026-01-05T10:00:00Z`, `2026-01-05T10:00:00.000Z`).
+fn parse_time(iso: &str) -> Option<u64> {
+    let whole = iso.strip_suffix('Z').filter(|t| t.len() == 19).map(|t| t.to_owned() + ".000Z");
+    crate::core::time::parse_iso8601(whole.as_deref().unwrap_or(iso))
+}
+
 /// Most traits kept; `identify` and `profile.import` beyond it are refused.
 pub const MAX_TRAITS: usize = 50;
 
@@ -486,7 +494,7 @@ impl Profile {
             let id = text(order.get("order_id")).ok_or(Error::PropertyMissing("order_id"))?;
             let at = match order.get("at") {
                 Some(Value::Number(ms)) if *ms >= 0.0 => Some(*ms as u64),
-                Some(Value::String(iso)) => crate::core::time::parse_iso8601(iso),
+                Some(Value::String(iso)) => parse_time(iso),
                 None | Some(Value::Null) => Some(now),
                 Some(_) => None,
             };
@@ -578,7 +586,11 @@ impl Profile {
         let mut purchased_products = Vec::new();
         let mut purchased_categories: Vec<String> = Vec::new();
         for p in &self.purchases {
-            purchased_products.extend(p.products.iter().cloned());
+            for id in &p.products {
+                if !purchased_products.contains(id) {
+                    purchased_products.push(id.clone());
+                }
+            }
             for c in &p.categories {
                 if !purchased_categories.contains(c) {
                     purchased_categories.push(c.clone());
@@ -677,12 +689,21 @@ pub(super) mod tests {
         assert!(p.affinity("price_band", "250-500", t0 + 20, &config) > 0.0);
         assert!(p.affinity("tags", "gaming", t0 + 20, &config) > 0.0);
         assert_eq!(p.viewed.iter().map(|v| v.0.as_str()).collect::<Vec<_>>(), ["c3", "c2", "c1"]);
-        assert!(p.cart.is_empty(), "an order empties the cart");
+        assert!(p.cart.is_empty(), "what was ordered leaves the cart");
+        p.record(&event("Product Added", console("c1", 299.0), "s1"), t0 + 30, &config);
+        p.record(&event("Product Added", console("c3", 299.0), "s1"), t0 + 31, &config);
+        let partial = Value::object()
+            .with("order_id", "o-2")
+            .with("revenue", 299.0)
+            .with("products", Value::Array(vec![console("c3", 299.0)]));
+        p.record(&event("Order Completed", partial, "s1"), t0 + 32, &config);
+        assert_eq!(p.cart, [("c1".to_owned(), 1.0)], "the rest stays in the cart");
         assert_eq!(
-            (p.orders, p.revenue, p.purchases[0].categories.clone()),
-            (1, 299.0, vec!["consoles".to_owned()])
+            (p.orders, p.revenue, p.purchases[1].categories.clone()),
+            (2, 598.0, vec!["consoles".to_owned()])
         );
         assert_eq!(p.counts.iter().find(|c| c.0 == "Product Viewed").map(|c| c.1), Some(3));
+        assert_eq!(p.purchases.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), ["o-2", "o-1"]);
     }
 
     #[test]

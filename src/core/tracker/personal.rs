@@ -247,7 +247,7 @@ mod tests {
     fn shop_config() -> Config {
         let definitions = crate::core::json::parse(
             r#"[{"key": "console-owner", "name": "Console owners",
-                 "condition": {"purchased.categories": "consoles"}},
+                 "condition": {"purchased.categories": {"$in": ["consoles"]}}},
                 {"key": "gold", "condition": {"traits.loyalty_tier": "gold"}},
                 {"key": "store-buyer", "condition": {"purchased.orders": {"$gte": 1}, "counts.hotline_contacted": {"$gte": 2}}}]"#,
             16,
@@ -326,7 +326,7 @@ mod tests {
         // Store purchases and hotline contacts from the shop's backend, imported twice.
         let data = crate::core::json::parse(
             r#"{"traits": {"city": "Köln"},
-                "purchases": [{"order_id": "store-7", "revenue": 89.5, "at": "2024-01-05T10:00:00.000Z",
+                "purchases": [{"order_id": "store-7", "revenue": 89.5, "at": "2024-01-05T10:00:00Z",
                                "products": [{"product_id": "g1", "category": "games"}]}],
                 "counts": {"Hotline Contacted": 2}}"#,
             16,
