@@ -45,7 +45,7 @@ const CREATIVES = {
     actions: [["index.html?category=consoles", "Shop consoles"], ["product.html?id=sku-1009", "Meet Switch 2"]],
   }),
   accessories: (catalog, profile) => {
-    // The platform of the console bought last, for picks that fit it.
+    // The platform of a console the visitor bought, for picks that fit it.
     const bought = (profile?.purchased?.products || []).map((id) => catalog.find((p) => p.id === id)).filter(Boolean);
     const platform = bought.find((p) => p.category === "consoles")?.platform;
     const fits = (p) => p.in_stock && (!platform || p.platform === platform);
@@ -97,6 +97,7 @@ export function initHero(catalog) {
 
   const show = (id, profile) => {
     const creative = CREATIVES[id] ? id : "default";
+    // Unchanged: leave the DOM alone (the accessories' picks follow the purchases, so they redraw).
     if (hero.dataset.creative === creative && creative !== "accessories") return;
     copy.innerHTML = copyHtml(CREATIVES[creative](catalog, profile));
     hero.dataset.creative = creative;
