@@ -2,7 +2,7 @@
 // starts, so this classic script sits before the tag in every page.
 //
 // Segments are re-evaluated on the device after every event, over the visitor profile's
-// attributes (`ProfileSnapshot` in js/types.ts). With the default profile (view 1, click 2, add to
+// attributes (README, "Profile and segments"). With the default profile (view 1, click 2, add to
 // cart 5, purchase 10; this visit's events count 1.5 times), the demo's four are:
 //
 //   console-owner      bought a console (online, or in a store through profile.import). The home
