@@ -29,7 +29,6 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::autotrack;
 use crate::core::config::Config;
@@ -39,19 +38,31 @@ use crate::core::event::{self, PageContext};
 use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
-use crate::core::wire::Body;
 use crate::web::platform::WebPlatform;
 use crate::web::{convert, js_error, page, transport};
 
 #[wasm_bindgen(inline_js = "export function guard(f, listener) {
-  return function () {
-    try { f(); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
+  return function (a, b, c, d) {
+    try { f(a, b, c, d); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
   };
 }")]
 extern "C" {
     /// Wraps `f` so that an exception (or a trap) inside it is reported to `listener` as
-    /// `"fault"` instead of reaching the page.
+    /// `"fault"` instead of reaching the page. Passes up to four arguments on.
     fn guard(f: &Function, listener: &JsValue) -> Function;
+}
+
+/// `done(id, status, retryAfter, transformFailed)` of [`transport::send`].
+type DoneClosure = Closure<dyn FnMut(u32, u16, Option<String>, bool)>;
+
+/// A request on the wire.
+struct Flight {
+    /// Which request [`transport::send`] reports on: counts the driver's requests (the outbox's
+    /// batch ids start again after `forget()`).
+    id: u32,
+    request: Outgoing,
+    /// Keeps the driver alive until the outcome is settled, even if the page drops `Persona`.
+    _driver: Rc<Driver>,
 }
 
 /// The live SDK instance behind the exported `Persona` type.
@@ -64,7 +75,12 @@ pub struct Driver {
     listener: RefCell<Option<Function>>,
     /// Requests on the wire. Normally at most one; a flush while the page unloads may add a
     /// second that takes over the first one's events.
-    requests: Cell<u32>,
+    flights: RefCell<Vec<Flight>>,
+    /// The id of the last request sent (see [`Flight::id`]).
+    last_flight: Cell<u32>,
+    /// The callback [`transport::send`] reports outcomes to, made once (see [`Driver::done`]),
+    /// and the guarded JS function around it.
+    done: RefCell<Option<(DoneClosure, Function)>>,
     /// Set by [`Driver::shutdown`]: nothing is scheduled or sent any more.
     stopped: Cell<bool>,
     /// Handle of the pending `setTimeout`, if any.
@@ -98,7 +114,9 @@ impl Driver {
             env: page::Environment::read(),
             last_page_url: RefCell::new(String::new()),
             listener: RefCell::new(None),
-            requests: Cell::new(0),
+            flights: RefCell::new(Vec::new()),
+            last_flight: Cell::new(0),
+            done: RefCell::new(None),
             stopped: Cell::new(false),
             timer: Cell::new(None),
             tick: RefCell::new(None),
@@ -137,6 +155,7 @@ impl Driver {
             driver.pump(Urgency::Due);
         });
         *self.tick.borrow_mut() = Some(tick);
+        self.done(); // made now, with the listener set before `start`
         self.hook_lifecycle();
         let pageview = self.tracker.borrow().config().pageview;
         if pageview {
@@ -370,7 +389,7 @@ impl Driver {
     /// that time or earlier is kept (when it fires early, the pump finds nothing due and
     /// schedules again), so tracking a burst of events does not re-arm a timer per event.
     fn schedule(self: &Rc<Self>) {
-        let due = if self.stopped.get() || self.requests.get() > 0 {
+        let due = if self.stopped.get() || self.in_flight() {
             None // stopped, or the outcome of the request in flight reschedules
         } else {
             self.tracker.borrow().due_at()
@@ -399,7 +418,7 @@ impl Driver {
         // One request at a time, except that unloading may take over one the page would cancel
         // (the outbox knows whether a keep-alive request already carries everything). A beacon
         // sent since the page was last visible already outlives it.
-        let busy = self.requests.get() > 0 && !unloading;
+        let busy = self.in_flight() && !unloading;
         if self.stopped.get() || busy {
             return;
         }
@@ -421,39 +440,70 @@ impl Driver {
             self.schedule();
             return;
         }
-        self.requests.set(self.requests.get() + 1);
-        let driver = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let body = match &transform {
-                None => Ok(Some(request.body.clone())),
-                Some(f) => transformed(f, &request.body).await,
-            };
-            let outcome = match body {
-                Ok(Some(body)) => transport::post(&url, &body, unloading).await,
-                Ok(None) => transport::Outcome { status: 204, retry_after_ms: None },
-                Err(()) => {
-                    driver.warn(Error::TransformFailed);
-                    transport::FAILED
-                }
-            };
-            driver.settle(request, outcome);
-        });
+        let id = self.last_flight.get().wrapping_add(1);
+        self.last_flight.set(id);
+        let body = &request.body;
+        let transform = transform.map_or(JsValue::UNDEFINED, JsValue::from);
+        // Calls nothing back before it returns: `done` runs from a later microtask at the soonest.
+        transport::send(
+            &url,
+            &body.text,
+            body.json,
+            body.authorization.as_deref(),
+            unloading,
+            &transform,
+            id,
+            &self.done(),
+        );
+        self.flights.borrow_mut().push(Flight { id, request, _driver: Rc::clone(self) });
     }
 
-    fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome) {
-        self.requests.set(self.requests.get().saturating_sub(1));
+    fn in_flight(&self) -> bool {
+        !self.flights.borrow().is_empty()
+    }
+
+    /// The guarded JS function [`transport::send`] reports to, made on first use.
+    fn done(self: &Rc<Self>) -> Function {
+        if let Some((_, f)) = self.done.borrow().as_ref() {
+            return f.clone();
+        }
+        let weak: Weak<Driver> = Rc::downgrade(self);
+        let closure = DoneClosure::new(move |id, status, retry_after: Option<String>, failed| {
+            if let Some(driver) = weak.upgrade() {
+                let retry_after_ms = retry_after.as_deref().and_then(transport::retry_after);
+                driver.settle(id, status, retry_after_ms, failed);
+            }
+        });
+        let listener = self.listener.borrow().clone().map_or(JsValue::UNDEFINED, JsValue::from);
+        let f = guard(closure.as_ref().unchecked_ref(), &listener);
+        *self.done.borrow_mut() = Some((closure, f.clone()));
+        f
+    }
+
+    /// The outcome of request `id`: HTTP `status` (0 for none, 204 for a batch the transform
+    /// skipped), or a transform that failed.
+    fn settle(self: &Rc<Self>, id: u32, status: u16, retry_after_ms: Option<u64>, failed: bool) {
+        let flight = {
+            let mut flights = self.flights.borrow_mut();
+            let index = flights.iter().position(|f| f.id == id);
+            index.map(|i| flights.swap_remove(i))
+        };
+        let Some(Flight { request, .. }) = flight else { return };
+        if failed {
+            self.warn(Error::TransformFailed);
+        }
         if self.stopped.get() {
             return;
         }
-        self.tracker.borrow_mut().settle(request.id, outcome.status, outcome.retry_after_ms);
+        self.tracker.borrow_mut().settle(request.id, status, retry_after_ms);
         let detail = Object::new();
         let ids: Array = request.message_ids.iter().map(|id| JsValue::from_str(id)).collect();
-        let _ = Reflect::set(&detail, &"status".into(), &JsValue::from(outcome.status));
+        let _ = Reflect::set(&detail, &"status".into(), &JsValue::from(status));
         let _ = Reflect::set(&detail, &"count".into(), &JsValue::from(ids.length()));
         let _ = Reflect::set(&detail, &"messageIds".into(), &ids);
         self.notify("sent", &detail);
         self.report_warnings();
-        if self.hidden.get() && (200..300).contains(&outcome.status) {
+        if self.hidden.get() && (200..300).contains(&status) {
             self.pump(Urgency::Unload); // the next chunk, while the page still lives
         } else {
             self.schedule();
@@ -537,22 +587,4 @@ impl Driver {
             let _ = listener.call2(&JsValue::NULL, &JsValue::from_str(kind), detail);
         }
     }
-}
-
-/// Runs the page's transform over a batch (see [`Driver::set_transform`]): `Ok(None)` to skip it,
-/// `Err(())` when the transform failed.
-async fn transformed(transform: &Function, body: &Body) -> core::result::Result<Option<Body>, ()> {
-    let batch = js_sys::JSON::parse(&body.text).map_err(drop)?;
-    let mut result = transform.call1(&JsValue::NULL, &batch).map_err(drop)?;
-    if let Some(promise) = result.dyn_ref::<js_sys::Promise>() {
-        result = JsFuture::from(promise.clone()).await.map_err(drop)?;
-    }
-    if result.is_null() || result.is_undefined() {
-        return Ok(None);
-    }
-    let text = match result.as_string() {
-        Some(text) => text,
-        None => js_sys::JSON::stringify(&result).ok().and_then(|s| s.as_string()).ok_or(())?,
-    };
-    Ok(Some(Body { text, json: body.json, authorization: body.authorization.clone() }))
 }
