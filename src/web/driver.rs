@@ -22,7 +22,7 @@
 //! through a small JS guard that catches whatever escapes, so nothing persona does can surface as
 //! an uncaught exception in the page.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Reflect};
@@ -39,7 +39,7 @@ use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
 use crate::web::platform::WebPlatform;
-use crate::web::{convert, js_error, page, transport};
+use crate::web::{convert, js_error, page, transport, Slot};
 
 #[wasm_bindgen(inline_js = "export function guard(f, listener) {
   return function (a, b, c, d) {
@@ -67,34 +67,34 @@ struct Flight {
 
 /// The live SDK instance behind the exported `Persona` type.
 pub struct Driver {
-    tracker: RefCell<Tracker<WebPlatform>>,
+    tracker: Slot<Tracker<WebPlatform>>,
     /// Language and time zone, read once.
     env: page::Environment,
     /// The URL of the last page view, to tell a real single-page-app navigation from noise.
-    last_page_url: RefCell<String>,
-    listener: RefCell<Option<Function>>,
+    last_page_url: Slot<String>,
+    listener: Slot<Option<Function>>,
     /// Requests on the wire. Normally at most one; a flush while the page unloads may add a
     /// second that takes over the first one's events.
-    flights: RefCell<Vec<Flight>>,
+    flights: Slot<Vec<Flight>>,
     /// The id of the last request sent (see [`Flight::id`]).
     last_flight: Cell<u32>,
     /// The callback [`transport::send`] reports outcomes to, made once (see [`Driver::done`]),
     /// and the guarded JS function around it.
-    done: RefCell<Option<(DoneClosure, Function)>>,
+    done: Slot<Option<(DoneClosure, Function)>>,
     /// Set by [`Driver::shutdown`]: nothing is scheduled or sent any more.
     stopped: Cell<bool>,
     /// Handle of the pending `setTimeout`, if any.
     timer: Cell<Option<(i32, u64)>>,
     /// The guarded timer callback, made once and reused by every `setTimeout`.
-    tick: RefCell<Option<Function>>,
+    tick: Slot<Option<Function>>,
     /// Rust callbacks behind the guarded JS functions, kept alive as long as the driver lives.
-    callbacks: RefCell<Vec<Closure<dyn FnMut()>>>,
+    callbacks: Slot<Vec<Closure<dyn FnMut()>>>,
     /// Warning codes already reported on this page.
-    reported: RefCell<Vec<Error>>,
+    reported: Slot<Vec<Error>>,
     /// The page context last read, reused while the URL stays the same.
-    page: RefCell<Option<PageContext>>,
+    page: Slot<Option<PageContext>>,
     /// The page's `collector.transform` function, if any (see [`Driver::set_transform`]).
-    transform: RefCell<Option<Function>>,
+    transform: Slot<Option<Function>>,
     /// Whether this browser's `fetch` supports `keepalive` (else unload uses `sendBeacon`).
     keepalive: bool,
     /// The page is hidden or unloading: delivered chunks chain the next one with `keepalive`.
@@ -110,20 +110,20 @@ impl Driver {
         let mut tracker = Tracker::new(WebPlatform::new(), config)?;
         tracker.set_device(page::device_type());
         Ok(Rc::new(Driver {
-            tracker: RefCell::new(tracker),
+            tracker: Slot::new(tracker),
             env: page::Environment::read(),
-            last_page_url: RefCell::new(String::new()),
-            listener: RefCell::new(None),
-            flights: RefCell::new(Vec::new()),
+            last_page_url: Slot::new(String::new()),
+            listener: Slot::new(None),
+            flights: Slot::new(Vec::new()),
             last_flight: Cell::new(0),
-            done: RefCell::new(None),
+            done: Slot::new(None),
             stopped: Cell::new(false),
             timer: Cell::new(None),
-            tick: RefCell::new(None),
-            callbacks: RefCell::new(Vec::new()),
-            reported: RefCell::new(Vec::new()),
-            page: RefCell::new(None),
-            transform: RefCell::new(None),
+            tick: Slot::new(None),
+            callbacks: Slot::new(Vec::new()),
+            reported: Slot::new(Vec::new()),
+            page: Slot::new(None),
+            transform: Slot::new(None),
             keepalive: transport::keepalive_supported(),
             hidden: Cell::new(false),
             beaconed: Cell::new(false),
