@@ -467,6 +467,7 @@ async function measureSize(browser, srv, catalog) {
       const h = await page.evaluate((evs) => window.benchProfile.history(evs), events.slice(from, to));
       done += h.tracked;
       from = to;
+      await page.evaluate(() => window.benchProfile.persistNow());
       await settle(srv, page, `size ${catalog.id} ${at}`);
       const s = await page.evaluate(() => window.benchProfile.state());
       points.push({
@@ -578,6 +579,34 @@ function trackResult() {
   };
 }
 
+/**
+ * The personalization half of the engine in CPU profiles (names kept): everything under
+ * `tracker::personal` (profile update, segment evaluation, Segment Entered/Exited events,
+ * storing the profile), and that time split by what it does.
+ */
+function engineTime(profiles, events) {
+  const first = (names, re) => {
+    const i = names.findIndex((n) => re.test(n));
+    return i < 0 ? Infinity : i;
+  };
+  const personal = (names) => first(names, /tracker::personal::|core::(profile|segments|condition)::/);
+  // Innermost first: a tracker record() below the personal frame is a Segment Entered/Exited event.
+  const segmentEvent = (names) => first(names, /tracker::Tracker<P>::record$/) < personal(names);
+  const storing = (names) => !segmentEvent(names) && first(names, /Storage>::set|core::json::|personal::.*::save$/) <= personal(names);
+  const condition = (names) => !segmentEvent(names) && !storing(names) && first(names, /core::condition::/) < Infinity;
+  const rest = (names) => personal(names) < Infinity && !segmentEvent(names) && !storing(names) && !condition(names);
+  return {
+    events,
+    personal: stackTime(profiles, (names) => personal(names) < Infinity),
+    parts: [
+      ["condition evaluation (50 segments)", stackTime(profiles, condition)],
+      ["Segment Entered/Exited events (recorded, queued, stored)", stackTime(profiles, (n) => personal(n) < Infinity && segmentEvent(n))],
+      ["storing the profile (encode, setItem)", stackTime(profiles, (n) => personal(n) < Infinity && storing(n))],
+      ["profile update, attributes, the rest", stackTime(profiles, rest)],
+    ].map(([what, t]) => ({ what, ms: t.ms, share: t.share })),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -630,13 +659,7 @@ async function main() {
       profiles.push(m.cpuProfile);
     }
     const cpu = profileSummary(profiles, !!wasmDir);
-    const engine = wasmDir
-      ? {
-          profileAndSegments: stackTime(profiles, /core::(profile|segments|condition)::/),
-          conditions: stackTime(profiles, /core::condition::/),
-          events: EVENTS * profiles.length,
-        }
-      : null;
+    const engine = wasmDir ? engineTime(profiles, EVENTS * profiles.length) : null;
 
     const sizes = [];
     for (const catalog of catalogs) {
@@ -706,6 +729,8 @@ function headline(r) {
     for (const p of s.points) lines.push(`${s.id} after ${p.events} events: stored ${kb(p.storedBytes)}, profile() ${kb(p.profileBytes)}`);
   }
   if (by.segments.syncMedianMs - by.denied.syncMedianMs > 1) lines.push("ALARM: profile + 50 segments cost more than 1 ms per event");
+  const largest = Math.max(...r.sizes.flatMap((s) => s.points.map((p) => p.storedBytes ?? 0)));
+  if (largest > 16 * 1024) lines.push(`ALARM: the stored profile reached ${kb(largest)}, over 16 KiB`);
   return lines;
 }
 
@@ -771,7 +796,8 @@ function markdown(r) {
     const net = by.segments.callTaskMedianMs - base.callTaskMedianMs;
     lines.push(
       `Against persona's plain tracking as \`track.mjs\` measured it (\`results/track.json\`, ${t.date}, ` +
-        `before the profile was wired, script tag, 19 warm-up events): ${ms(t.syncMedianMs)} ms sync and ` +
+        "script tag, default options, no segments, 19 warm-up events and no history): " +
+        `${ms(t.syncMedianMs)} ms sync and ` +
         `${ms(t.callTaskNetMs)} ms task per call (net of its harness). Profile + 50 segments here: ` +
         `${ms(by.segments.syncMedianMs)} ms sync (${x2(by.segments.syncMedianMs / t.syncMedianMs)}) and ` +
         `${ms(net)} ms task net (${x2(net / t.callTaskNetMs)}).`,
@@ -780,20 +806,36 @@ function markdown(r) {
   }
   if (e) {
     lines.push(
-      `Engine side: in CPU profiles of ${r.cpu.runs} runs of the 50-segment configuration (${e.events} events), ` +
-        `samples with \`core::profile\`, \`core::segments\` or \`core::condition\` on the stack: ` +
-        `${ms(e.profileAndSegments.ms, 1)} ms, ${ms(e.profileAndSegments.ms / e.events)} ms per event, ` +
-        `${(e.profileAndSegments.share * 100).toFixed(0)} % of the sampled busy time; condition evaluation alone ` +
-        `${ms(e.conditions.ms / e.events)} ms per event (${(e.conditions.share * 100).toFixed(0)} %).`,
+      `Engine side: CPU profiles of ${r.cpu.runs} runs of the 50-segment configuration (${e.events} events, ` +
+        "module built with function names): samples with persona's personalization code on the stack " +
+        "(`tracker::personal`, `core::profile`, `core::segments`, `core::condition`, and what they call, " +
+        `browser APIs included): ${ms(e.personal.ms, 1)} ms, **${ms(e.personal.ms / e.events)} ms per event**, ` +
+        `${(e.personal.share * 100).toFixed(0)} % of the sampled busy time. Split by what it does:`,
+      "",
+      "| part | ms | ms per event |",
+      "|---|---:|---:|",
+      ...e.parts.map((p) => `| ${p.what} | ${p.ms.toFixed(1)} | ${ms(p.ms / e.events)} |`),
+      "",
+      "Under it, the time goes to (self time):",
+      "",
+      "| function | kind | ms | ms per event |",
+      "|---|---|---:|---:|",
+      ...e.personal.top.map(
+        (f) => `| \`${f.function.replace(/\|/g, "\\|").slice(0, 90)}\` | ${f.kind} | ${f.ms.toFixed(1)} | ${ms(f.ms / e.events)} |`,
+      ),
+      "",
+      "Sampling is wall time on a shared machine and the profiler slows the page down, so these are " +
+        "shares more than absolute costs; the differences between configurations above are the cost.",
       "",
     );
   }
   lines.push(
     "## Stored profile size",
     "",
-    "`localStorage[\"persona:profile\"]` (UTF-8 bytes) and `JSON.stringify(p.profile())` after visits " +
-      "with the same mix, the clock moved forward between visits (minutes within a session, hours to days, " +
-      "now and then weeks), the 50 segments configured:",
+    "`localStorage[\"persona:profile\"]` (UTF-8 bytes; written on a `pagehide` first, as when the page is " +
+      "hidden, since a visible page stores it at most every 2 s) and `JSON.stringify(p.profile())` after " +
+      "visits with the same mix, the clock moved forward between visits (minutes within a session, hours " +
+      "to days, now and then weeks), the 50 segments configured:",
     "",
     "| catalog | events | days covered | `persona:profile` | `profile()` as JSON | segments | ms/event while recording (back to back) |",
     "|---|---:|---:|---:|---:|---:|---:|",

@@ -145,21 +145,30 @@ export function* samples(profiles) {
   }
 }
 
-/** The time (ms, and share of the sampled busy time) with a function matching `pattern` on the stack. */
-export function stackTime(profiles, pattern) {
+/**
+ * The time (ms, and share of the sampled busy time) of the samples whose stack passes `test`
+ * (a RegExp that one function name on the stack matches, or a function given the names,
+ * innermost first, without their hashes), and in `top` the functions that time is spent in (self time, most first).
+ */
+export function stackTime(profiles, test, topN = 10) {
+  const passes = typeof test === "function" ? test : (names) => names.some((n) => test.test(n));
   let hit = 0;
   let busy = 0;
+  const self = new Map();
   for (const { dt, node, stack } of samples(profiles)) {
     if (node.callFrame.functionName === "(idle)") continue;
     busy += dt;
-    for (const n of stack()) {
-      if (pattern.test(n.callFrame.functionName)) {
-        hit += dt;
-        break;
-      }
+    if (passes([...stack()].map((n) => rustName(n.callFrame.functionName)))) {
+      hit += dt;
+      const key = `${rustName(node.callFrame.functionName)}\u0000${kindOf(node.callFrame)}`;
+      self.set(key, (self.get(key) || 0) + dt);
     }
   }
-  return { ms: round(hit, 2), share: busy > 0 ? round(hit / busy, 3) : null };
+  const top = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, topN)
+    .map(([k, ms]) => ({ function: k.split("\u0000")[0], kind: k.split("\u0000")[1], ms: round(ms, 2) }));
+  return { ms: round(hit, 2), share: busy > 0 ? round(hit / busy, 3) : null, top };
 }
 
 export function kindOf(cf) {
