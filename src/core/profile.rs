@@ -18,7 +18,7 @@
 //!   hands over with `profile.import` (traits, store purchases, contact counts; [`Profile::import`]);
 //! - the **segments** the visitor was last found in (so a reload does not enter them again).
 //!
-//! The stored form ([`Profile::to_value`], [`Profile::from_value`]) lives in `stored`.
+//! The stored form ([`Profile::to_json`], [`Profile::from_value`]) lives in `stored`.
 
 use crate::core::config::number;
 use crate::core::error::{Error, Result};
@@ -779,8 +779,7 @@ pub(super) mod tests {
         }
         assert_eq!(p.searches[0].query, "q9999");
         assert_eq!(p.viewed[0].0, "p9999");
-        let stored = crate::core::testing::MemPlatform::default();
-        let text = crate::core::platform::Codec::encode(&stored, &p.to_value()).unwrap();
+        let text = p.to_json(&|n, out| out.push_str(&n.to_string()));
         assert!(text.len() < 16 * 1024, "the stored profile stays under 16 KB: {} bytes", text.len());
     }
 

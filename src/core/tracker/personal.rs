@@ -106,11 +106,10 @@ impl<P: Platform> Tracker<P> {
         if !self.personal.dirty || self.consent.personalization != State::Granted {
             return;
         }
-        if let Ok(text) = self.platform.encode(&self.personal.profile.to_value()) {
-            self.write(KEY_PROFILE, &text);
-            self.personal.dirty = false;
-            self.personal.stored_at = self.platform.now_ms();
-        }
+        let text = self.personal.profile.to_json(&|n, out| self.platform.number_text(n, out));
+        self.write(KEY_PROFILE, &text);
+        self.personal.dirty = false;
+        self.personal.stored_at = self.platform.now_ms();
     }
 
     fn evaluate_segments(&mut self, now: u64, page: &PageContext) {
