@@ -135,8 +135,24 @@ impl Score {
     /// The score decayed to `now`.
     pub fn at_time(&self, now: u64, half_life_ms: u64) -> f64 {
         let elapsed = now.saturating_sub(self.at) as f64;
-        self.score * (-(elapsed / half_life_ms.max(1) as f64) * core::f64::consts::LN_2).exp()
+        self.score * exp2(-(elapsed / half_life_ms.max(1) as f64))
     }
+}
+
+/// 2^x for the decay factors (x ≤ 0): 2^⌊x⌋ exactly, times 2^fraction from its Taylor series
+/// (relative error below 1e-11). Keeps libm's `exp` out of the wasm; whole half-lives are exact.
+fn exp2(x: f64) -> f64 {
+    if x.is_nan() || x <= -1000.0 {
+        return 0.0; // gone
+    }
+    let whole = x.floor().min(0.0);
+    let t = (x - whole) * core::f64::consts::LN_2;
+    let (mut term, mut sum) = (1.0, 1.0);
+    for k in 1..14 {
+        term *= t / f64::from(k);
+        sum += term;
+    }
+    sum * f64::from_bits(((whole as i64 + 1023) as u64) << 52)
 }
 
 /// One order.
@@ -745,6 +761,11 @@ pub(super) mod tests {
             "only this session's view is boosted"
         );
         assert_eq!(price_band(20.0), "10-25");
+        for x in [-0.3, -1.0, -2.75, -13.1, -40.0] {
+            let exact = (x * core::f64::consts::LN_2).exp();
+            assert!(((exp2(x) - exact) / exact).abs() < 1e-11, "2^{x}");
+        }
+        assert_eq!(exp2(-2000.0), 0.0);
         assert_eq!(price_band(5000.0), "1000+");
     }
 
