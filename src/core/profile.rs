@@ -373,26 +373,18 @@ impl Profile {
 
     /// Adds `weight` to each facet value of `product`.
     fn add_affinity(&mut self, product: &Value, weight: f64, now: u64, config: &ProfileConfig) {
-        for facet in FACETS {
-            let values: Vec<String> = match facet {
-                "price_band" => product
-                    .get("price")
-                    .and_then(Value::as_f64)
-                    .map(|p| price_band(p).to_owned())
-                    .into_iter()
-                    .collect(),
-                "tags" => product
-                    .get("tags")
-                    .and_then(Value::as_array)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|t| text(Some(t)))
-                    .collect(),
-                _ => text(product.get(facet)).into_iter().collect(),
-            };
-            for value in values {
+        for facet in ["category", "brand"] {
+            if let Some(value) = text(product.get(facet)) {
                 self.bump(facet, value, weight, now, config);
             }
+        }
+        for tag in product.get("tags").and_then(Value::as_array).unwrap_or_default() {
+            if let Some(value) = text(Some(tag)) {
+                self.bump("tags", value, weight, now, config);
+            }
+        }
+        if let Some(price) = product.get("price").and_then(Value::as_f64) {
+            self.bump("price_band", price_band(price).to_owned(), weight, now, config);
         }
     }
 
