@@ -14,7 +14,7 @@
 //! - **counts** per event name, **sessions**, first and last seen, **orders** and **revenue**
 //!   (recency / frequency / monetary value);
 //! - first and last **touch**: the campaign (or referrer) the visitor came through;
-//! - the known customer: **user id** and **traits** from `identify`, and what the shop's backend
+//! - the known customer's **traits** from `identify`, and what the shop's backend
 //!   hands over with `profile.import` (traits, store purchases, contact counts; [`Profile::import`]);
 //! - the **segments** the visitor was last found in (so a reload does not enter them again).
 //!
@@ -214,8 +214,6 @@ pub struct Profile {
     pub first_touch: Option<Value>,
     /// The campaign of the latest visit that came through one.
     pub last_touch: Option<Value>,
-    /// The known customer's id (`identify`).
-    pub user_id: Option<String>,
     /// Traits from `identify` and `profile.import` (an object; `Null` when none).
     pub traits: Value,
     /// Keys of the segments the visitor is in, as last evaluated.
@@ -223,9 +221,22 @@ pub struct Profile {
 }
 
 /// A non-empty string, or a whole number as its digits (ids may be either).
+/// Longest text the profile keeps (ids, facet values, queries, event names), in bytes: longer
+/// ones are cut at a character boundary, so that no string can grow the stored form.
+pub const MAX_TEXT: usize = 100;
+
+/// `s` cut to at most [`MAX_TEXT`] bytes at a character boundary.
+fn capped(s: &str) -> String {
+    let mut end = s.len().min(MAX_TEXT);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or_default().to_owned()
+}
+
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::String(s) if !s.is_empty() => Some(capped(s)),
         Value::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
             let mut out = String::new();
             crate::core::json::number(*n, &mut out, &|_, _| {});
@@ -233,6 +244,34 @@ fn text(v: Option<&Value>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The channel of an event's visit: its campaign (`context.campaign`), else a referral from
+/// another site (`{source: <host>, medium: "referral"}`), else direct (`{source: "(direct)",
+/// medium: "(none)"}`).
+fn touch(context: Option<&Value>) -> Option<Value> {
+    let context = context?;
+    if let Some(campaign) = context.get("campaign").filter(|c| c.is_object()) {
+        return Some(campaign.clone());
+    }
+    let page = context.get("page");
+    let at = |key| host(page.and_then(|p| p.get(key)).and_then(Value::as_str).unwrap_or_default());
+    let (referrer, own) = (at("referrer"), at("url"));
+    let (source, medium) = match referrer {
+        Some(r) if Some(r) != own => (r, "referral"),
+        _ => ("(direct)", "(none)"),
+    };
+    Some(Value::object().with("source", source).with("medium", medium))
+}
+
+/// The host of an absolute URL (`https://www.google.com/search` → `www.google.com`).
+fn host(url: &str) -> Option<&str> {
+    // Bytes, not `str` patterns: a substring search would bring a string-search engine into
+    // the wasm (several KB).
+    let b = url.as_bytes();
+    let start = b.windows(3).position(|w| w == b"://")? + 3;
+    let len = b.iter().skip(start).position(|c| matches!(c, b'/' | b'?' | b'#')).unwrap_or(b.len() - start);
+    url.get(start..start + len).filter(|h| !h.is_empty())
 }
 
 /// Puts `item` first in `list`, removing an equal older one, and keeps at most `cap`.
@@ -264,12 +303,14 @@ impl Profile {
         };
         let number = session.and_then(|s| s.get("number")).and_then(Value::as_f64).unwrap_or(0.0);
         self.sessions = self.sessions.max(number as u32);
-        if let Some(campaign) = context.and_then(|c| c.get("campaign")).filter(|c| c.is_object()) {
+        if let Some(touch) = touch(context) {
             if self.first_touch.is_none() {
-                self.first_touch = Some(campaign.clone());
+                self.first_touch = Some(touch.clone());
             }
-            if in_new_session || self.last_touch.is_none() {
-                self.last_touch = Some(campaign.clone());
+            // Direct visits do not replace the last channel that brought the visitor.
+            let direct = touch.get("medium").and_then(Value::as_str) == Some("(none)");
+            if (in_new_session && !direct) || self.last_touch.is_none() {
+                self.last_touch = Some(touch);
             }
         }
         let name = match event.get("type").and_then(Value::as_str) {
@@ -286,7 +327,7 @@ impl Profile {
                 if let Some(id) = product_id {
                     push_front(&mut self.viewed, (id, now), config.max_entries, |a, b| a.0 == b.0);
                 }
-                self.add_affinity(properties, w.view, now, config);
+                self.add_affinity(properties, w.view, true, now, config);
             }
             "Product Clicked" => {
                 if let (Some(id), Some(query)) = (product_id, text(properties.get("query"))) {
@@ -294,18 +335,22 @@ impl Profile {
                         search.clicked = Some(id);
                     }
                 }
-                self.add_affinity(properties, w.click, now, config);
+                self.add_affinity(properties, w.click, true, now, config);
             }
             "Product Added" => {
                 if let Some(id) = product_id {
                     let quantity = properties.get("quantity").and_then(Value::as_f64).unwrap_or(1.0);
                     match self.cart.iter_mut().find(|(p, _)| *p == id) {
                         Some(line) => line.1 += quantity,
-                        None => self.cart.push((id, quantity)),
+                        None => {
+                            if self.cart.len() >= config.max_entries {
+                                self.cart.remove(0); // the oldest line makes room
+                            }
+                            self.cart.push((id, quantity));
+                        }
                     }
-                    self.cart.truncate(config.max_entries);
                 }
-                self.add_affinity(properties, w.add, now, config);
+                self.add_affinity(properties, w.add, true, now, config);
             }
             "Product Removed" => {
                 if let Some(id) = product_id {
@@ -318,7 +363,7 @@ impl Profile {
                     push_front(&mut self.searches, search, config.max_entries, |a, b| a.query == b.query);
                 }
             }
-            "Order Completed" => self.record_order(properties, now, now, config),
+            "Order Completed" => self.record_order(properties, now, None, config),
             _ => {}
         }
     }
@@ -327,16 +372,35 @@ impl Profile {
         if name.is_empty() {
             return;
         }
-        let count = self.counts.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c);
-        push_front(&mut self.counts, (name.to_owned(), count.saturating_add(1)), cap, |a, b| a.0 == b.0);
+        let count = self.count_of(name) as u32;
+        self.set_count(name, count.saturating_add(1), cap);
     }
 
-    /// Records an order placed at `at` (earlier than `now` for imported ones: their affinity
-    /// weight is decayed by the time since).
-    fn record_order(&mut self, properties: &Value, now: u64, at: u64, config: &ProfileConfig) {
+    /// Sets the count of `name` (most recent first). When the list is full, the name with the
+    /// smallest count leaves (not the oldest: rare but telling events such as orders stay).
+    fn set_count(&mut self, name: &str, count: u32, cap: usize) {
+        self.counts.retain(|(n, _)| n != name);
+        if self.counts.len() >= cap {
+            let smallest = self.counts.iter().enumerate().min_by_key(|(_, (_, c))| *c).map(|(i, _)| i);
+            if let Some(i) = smallest {
+                self.counts.remove(i);
+            }
+        }
+        self.counts.insert(0, (capped(name), count));
+    }
+
+    /// Records an order: placed now, or `imported` from another channel with its time (its
+    /// affinity weight decayed by the time since, and not counted as this session's interest).
+    fn record_order(&mut self, properties: &Value, now: u64, imported: Option<u64>, config: &ProfileConfig) {
+        let (at, live) = (imported.unwrap_or(now), imported.is_none());
+        let order_id = text(properties.get("order_id")).unwrap_or_default();
+        if !order_id.is_empty() && self.purchases.iter().any(|p| p.order_id == order_id) {
+            return; // the same order again (a reloaded confirmation page): counted once
+        }
         let age = Score { value: String::new(), score: 1.0, at, session: 0.0 };
         let weight = config.weights.purchase * age.at_time(now, config.half_life_ms);
         let products = properties.get("products").and_then(Value::as_array).unwrap_or_default();
+        let products = products.get(..config.max_entries).unwrap_or(products);
         let mut ids = Vec::new();
         let mut categories = Vec::new();
         for product in products {
@@ -348,47 +412,49 @@ impl Profile {
                     categories.push(category);
                 }
             }
-            self.add_affinity(product, weight, now, config);
+            self.add_affinity(product, weight, live, now, config);
         }
-        let revenue = properties.get("revenue").and_then(Value::as_f64).unwrap_or(0.0);
+        let revenue = properties.get("revenue").and_then(Value::as_f64).filter(|r| *r >= 0.0).unwrap_or(0.0);
         self.orders = self.orders.saturating_add(1);
-        self.revenue += revenue;
+        self.revenue = (self.revenue + revenue).min(1e15);
         self.last_order_at = self.last_order_at.max(at);
-        if at == now {
+        if live {
             // What was ordered leaves the cart (all of it when the order lists no products).
             self.cart.retain(|(id, _)| !ids.is_empty() && !ids.contains(id));
         }
-        let purchase = Purchase {
-            order_id: text(properties.get("order_id")).unwrap_or_default(),
-            products: ids,
-            categories,
-            revenue,
-            at,
-        };
-        self.purchases.retain(|p| p.order_id.is_empty() || p.order_id != purchase.order_id);
+        let purchase = Purchase { order_id, products: ids, categories, revenue, at };
         let i = self.purchases.iter().position(|p| p.at <= at).unwrap_or(self.purchases.len());
         self.purchases.insert(i, purchase);
         self.purchases.truncate(config.max_entries);
     }
 
     /// Adds `weight` to each facet value of `product`.
-    fn add_affinity(&mut self, product: &Value, weight: f64, now: u64, config: &ProfileConfig) {
+    /// `live` is false for imported orders: their weight does not count as this session's.
+    fn add_affinity(&mut self, product: &Value, weight: f64, live: bool, now: u64, config: &ProfileConfig) {
         for facet in ["category", "brand"] {
             if let Some(value) = text(product.get(facet)) {
-                self.bump(facet, value, weight, now, config);
+                self.bump(facet, value, weight, live, now, config);
             }
         }
         for tag in product.get("tags").and_then(Value::as_array).unwrap_or_default() {
             if let Some(value) = text(Some(tag)) {
-                self.bump("tags", value, weight, now, config);
+                self.bump("tags", value, weight, live, now, config);
             }
         }
         if let Some(price) = product.get("price").and_then(Value::as_f64) {
-            self.bump("price_band", price_band(price).to_owned(), weight, now, config);
+            self.bump("price_band", price_band(price).to_owned(), weight, live, now, config);
         }
     }
 
-    fn bump(&mut self, facet: &str, value: String, weight: f64, now: u64, config: &ProfileConfig) {
+    fn bump(
+        &mut self,
+        facet: &str,
+        value: String,
+        weight: f64,
+        live: bool,
+        now: u64,
+        config: &ProfileConfig,
+    ) {
         let slot = match self.affinity.iter().position(|(f, _)| f == facet) {
             Some(i) => i,
             None => {
@@ -408,7 +474,9 @@ impl Profile {
         let Some(s) = scores.get_mut(i) else { return };
         s.score = s.at_time(now, half_life) + weight;
         s.at = now;
-        s.session += weight;
+        if live {
+            s.session += weight;
+        }
         // Highest first. Every score decays by the same factor, so the order of the others never
         // changes with time: only the one that grew moves up.
         let grown = s.score;
@@ -437,6 +505,35 @@ fn parse_time(iso: &str) -> Option<u64> {
     crate::core::time::parse_iso8601(whole.as_deref().unwrap_or(iso))
 }
 
+/// `current` traits with `given` merged in (a `null` value removes one): flat, keys of at most 64
+/// bytes, strings of at most 256, at most [`MAX_TRAITS`]; `property_invalid` (`traits`) else.
+pub fn merged_traits(current: &Value, given: &Value) -> Result<Value> {
+    let invalid = Error::PropertyInvalid("traits");
+    let mut merged = match current {
+        Value::Object(members) => members.clone(),
+        _ => Vec::new(),
+    };
+    let Value::Object(given) = given else {
+        return if given.is_null() { Ok(Value::Object(merged)) } else { Err(invalid) };
+    };
+    for (key, value) in given {
+        match value {
+            Value::String(s) if s.len() > 256 => return Err(invalid),
+            Value::Object(_) | Value::Array(_) => return Err(invalid),
+            _ if key.is_empty() || key.len() > 64 => return Err(invalid),
+            _ => {}
+        }
+        merged.retain(|(k, _)| k != key);
+        if !value.is_null() {
+            merged.push((key.clone(), value.clone()));
+        }
+    }
+    if merged.len() > MAX_TRAITS {
+        return Err(invalid);
+    }
+    Ok(Value::Object(merged))
+}
+
 /// Most traits kept; `identify` and `profile.import` beyond it are refused.
 pub const MAX_TRAITS: usize = 50;
 
@@ -444,29 +541,7 @@ impl Profile {
     /// Merges `traits` into the known customer's traits (a `null` value removes one). Traits are
     /// flat: strings of at most 256 bytes, numbers, booleans; at most [`MAX_TRAITS`].
     pub fn merge_traits(&mut self, traits: &Value) -> Result<()> {
-        let invalid = Error::PropertyInvalid("traits");
-        let Value::Object(given) = traits else {
-            return if traits.is_null() { Ok(()) } else { Err(invalid) };
-        };
-        let mut merged = match &self.traits {
-            Value::Object(members) => members.clone(),
-            _ => Vec::new(),
-        };
-        for (key, value) in given {
-            match value {
-                Value::String(s) if s.len() > 256 => return Err(invalid),
-                Value::Object(_) | Value::Array(_) => return Err(invalid),
-                _ => {}
-            }
-            merged.retain(|(k, _)| k != key);
-            if !value.is_null() {
-                merged.push((key.clone(), value.clone()));
-            }
-        }
-        if merged.len() > MAX_TRAITS {
-            return Err(invalid);
-        }
-        self.traits = Value::Object(merged);
+        self.traits = merged_traits(&self.traits, traits)?;
         Ok(())
     }
 
@@ -510,6 +585,9 @@ impl Profile {
             if order.get("products").and_then(Value::as_array).is_none() {
                 return Err(Error::PropertyInvalid("products"));
             }
+            if !order.get("revenue").is_none_or(|r| r.is_null() || r.as_f64().is_some_and(|r| r >= 0.0)) {
+                return Err(Error::PropertyInvalid("revenue"));
+            }
             times.push((id, at));
         }
         for (_, n) in counts {
@@ -521,15 +599,14 @@ impl Profile {
         for (name, n) in counts {
             let n = n.as_f64().unwrap_or_default() as u32;
             if n > self.count_of(name) as u32 {
-                self.counts.retain(|(c, _)| c != name);
-                push_front(&mut self.counts, (name.clone(), n), config.max_entries, |_, _| false);
+                self.set_count(name, n, config.max_entries);
             }
         }
         for (order, (id, at)) in orders.iter().zip(times) {
             let full = self.purchases.len() >= config.max_entries;
             let older = full && self.purchases.last().is_some_and(|p| p.at > at);
             if !older && !self.purchases.iter().any(|p| p.order_id == id) {
-                self.record_order(order, now, at, config);
+                self.record_order(order, now, Some(at), config);
             }
         }
         Ok(())
@@ -567,10 +644,9 @@ impl Profile {
     /// days_since_first_seen
     /// campaign.*                  the last touch (source, medium, name, ...); first_campaign.*
     /// traits.*                    from identify and profile.import, e.g. traits.loyalty_tier
-    /// user_id                     after identify (null before)
     /// ```
     ///
-    /// The tracker adds `device.type` and `segments` (see `Tracker::attributes`).
+    /// The tracker adds `user_id`, `device.type` and `segments` (see `Tracker::attributes`).
     pub fn attributes(&self, now: u64, config: &ProfileConfig) -> Value {
         const DAY: f64 = 86_400_000.0;
         let days = |since: u64| ((now.saturating_sub(since)) as f64 / DAY).floor();
@@ -648,7 +724,6 @@ impl Profile {
             .with("campaign", self.last_touch.clone().unwrap_or_else(Value::object))
             .with("first_campaign", self.first_touch.clone().unwrap_or_else(Value::object))
             .with("traits", if self.traits.is_object() { self.traits.clone() } else { Value::object() })
-            .with("user_id", self.user_id.as_deref())
     }
 
     fn count_of(&self, name: &str) -> f64 {

@@ -21,7 +21,7 @@ use crate::core::wire::{self, Body};
 mod personal;
 mod privacy;
 
-pub use personal::{SegmentChange, KEY_PROFILE, PROFILE_STORE_INTERVAL_MS};
+pub use personal::{SegmentChange, KEY_PROFILE, KEY_USER_ID, PROFILE_STORE_INTERVAL_MS};
 
 /// localStorage key of the visitor's anonymous id.
 pub const KEY_ANONYMOUS_ID: &str = "persona:anonymous_id";
@@ -111,6 +111,7 @@ impl<P: Platform> Tracker<P> {
         tracker.restore_profile();
         if consent.may_store() {
             tracker.restore_id();
+            tracker.restore_ids();
             tracker.session = read(&tracker.platform, KEY_SESSION, &mut tracker.warnings)
                 .and_then(|text| tracker.platform.decode(&text).ok())
                 .and_then(|value| Session::from_value(&value));
@@ -255,7 +256,7 @@ impl<P: Platform> Tracker<P> {
             consent: Some(&consent),
             message_id: &message_id,
             anonymous_id: &self.anonymous_id,
-            user_id: self.personal.profile.user_id.as_deref(),
+            user_id: self.personal.user_id.as_deref(),
             now_ms,
         };
         let wire = event::build(kind, name, properties, stamp, page)?;

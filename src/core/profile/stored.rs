@@ -5,7 +5,8 @@ use crate::core::json;
 use crate::core::value::Value;
 
 /// Version of the stored form ([`Profile::to_json`]). Version 1 (before identity and segment
-/// membership were kept: no `u`, `tr`, `sg`) is read and migrated.
+/// membership were kept: no `tr`, `sg`) is read and migrated; a `u` left by an earlier build is
+/// ignored (the user id has its own key).
 pub const STORED_VERSION: f64 = 2.0;
 
 /// A JSON text writer that puts the commas in itself: before a key or a value, unless it opens
@@ -67,7 +68,7 @@ impl Writer<'_> {
 
 impl Profile {
     /// The stored form as JSON text, compact and versioned: `{v, f, l, s, sid, c, a, vw, ct, p,
-    /// q, o, r, lo, ft?, lt?, u?, tr?, sg}` with tuples as arrays (`a` is `{facet: [[value,
+    /// q, o, r, lo, ft?, lt?, tr?, sg}` with tuples as arrays (`a` is `{facet: [[value,
     /// score, at, session]...]}`). Written directly, without building a `Value` first; `float`
     /// writes numbers that are not whole (the platform's number formatting).
     pub fn to_json(&self, float: &dyn Fn(f64, &mut String)) -> String {
@@ -145,10 +146,6 @@ impl Profile {
                 w.value(touch);
             }
         }
-        if let Some(user) = &self.user_id {
-            w.key("u");
-            w.text(user);
-        }
         if self.traits.is_object() {
             w.key("tr");
             w.value(&self.traits);
@@ -180,9 +177,6 @@ impl Profile {
             traits: stored.get("tr").filter(|t| t.is_object()).cloned().unwrap_or_default(),
             ..Profile::default()
         };
-        if let Some(user) = stored.get("u") {
-            p.user_id = Some(text_at(user, None)?);
-        }
         for t in rows(stored.get("c")?)? {
             p.counts.push((text_at(t, Some(0))?, num_at(t, Some(1))? as u32));
         }

@@ -16,12 +16,15 @@ use crate::core::decide::{self, Decision};
 use crate::core::error::{Error, Result};
 use crate::core::event::{EventKind, PageContext};
 use crate::core::platform::Platform;
-use crate::core::profile::Profile;
+use crate::core::profile::{self, Profile};
 use crate::core::segments;
 use crate::core::value::Value;
 
 /// localStorage key of the visitor profile (see [`crate::core::profile`]).
 pub const KEY_PROFILE: &str = "persona:profile";
+/// localStorage key of the known customer's id (`identify`; stored under any granted consent,
+/// like the anonymous id, since analytics needs it on every event).
+pub const KEY_USER_ID: &str = "persona:user_id";
 
 /// Longest time the stored profile may lag behind the one in memory, in ms, while the page is
 /// visible (it is written when the page is hidden, and at once after orders).
@@ -48,6 +51,16 @@ pub struct Personal {
     change: Option<SegmentChange>,
     /// `"mobile" | "tablet" | "desktop"`, set by the web layer.
     device: &'static str,
+    /// The known customer's id.
+    pub(super) user_id: Option<String>,
+    /// The stored profile as this tab last read or wrote it: when storage holds something else,
+    /// another tab changed the visitor, and this one adopts it (see [`Tracker::sync`]).
+    stored_text: Option<String>,
+}
+
+/// A user id persona accepts: 1 to 256 bytes, no control characters.
+fn valid_user_id(id: &str) -> bool {
+    (1..=256).contains(&id.len()) && !id.chars().any(char::is_control)
 }
 
 impl Personal {
@@ -64,16 +77,56 @@ impl<P: Platform> Tracker<P> {
             return;
         }
         let Some(text) = read(&self.platform, KEY_PROFILE, &mut self.warnings) else { return };
-        match self.platform.decode(&text).ok().as_ref().and_then(Profile::from_value) {
-            Some(mut profile) => {
-                profile.segments.retain(|k| self.config.segments.iter().any(|s| s.key == *k));
-                self.personal.profile = profile;
+        if !self.adopt(&text) {
+            self.warnings.push(Error::StorageCorrupt);
+            self.personal.dirty = true; // overwrite what cannot be read
+        }
+        self.personal.stored_text = Some(text);
+    }
+
+    /// Takes the stored profile `text` as this tab's; false when it cannot be read.
+    fn adopt(&mut self, text: &str) -> bool {
+        let Some(mut profile) = self.platform.decode(text).ok().as_ref().and_then(Profile::from_value) else {
+            return false;
+        };
+        profile.segments.retain(|k| self.config.segments.iter().any(|s| s.key == *k));
+        self.personal.profile = profile;
+        self.personal.dirty = false;
+        true
+    }
+
+    /// Another tab may have changed the visitor since this one last read or wrote the profile
+    /// (an order, a login, a logout, `forget()`): when the stored profile differs, adopt it,
+    /// with the ids stored beside it. Profile updates this tab made since its last write (at
+    /// most [`PROFILE_STORE_INTERVAL_MS`] old) give way; events never do.
+    fn sync(&mut self) {
+        if self.consent.personalization != State::Granted {
+            return;
+        }
+        let current = self.platform.get(KEY_PROFILE).ok().flatten();
+        if current == self.personal.stored_text {
+            return;
+        }
+        match &current {
+            Some(text) => {
+                self.adopt(text);
             }
             None => {
-                self.warnings.push(Error::StorageCorrupt);
-                self.personal.dirty = true; // overwrite what cannot be read
+                self.personal.profile = Profile::default(); // erased: a logout or forget()
+                self.personal.dirty = false;
             }
         }
+        self.personal.stored_text = current;
+        self.restore_ids();
+    }
+
+    /// Reads the user id, and the anonymous id another tab may have renewed.
+    pub(super) fn restore_ids(&mut self) {
+        let stored = self.platform.get(super::KEY_ANONYMOUS_ID).ok().flatten();
+        if let Some(id) = stored.filter(|s| crate::core::id::is_uuid(s)) {
+            self.anonymous_id = id;
+        }
+        self.personal.user_id = self.platform.get(KEY_USER_ID).ok().flatten().filter(|u| valid_user_id(u));
     }
 
     /// Sets the device class `device.type` reads (`"mobile"`, `"tablet"` or `"desktop"`).
@@ -87,6 +140,7 @@ impl<P: Platform> Tracker<P> {
         if self.consent.personalization == State::Denied {
             return;
         }
+        self.sync();
         let now = self.platform.now_ms();
         self.personal.profile.record(event, now, &self.config.profile);
         let urgent = event.get("event").and_then(Value::as_str) == Some("Order Completed");
@@ -108,6 +162,7 @@ impl<P: Platform> Tracker<P> {
         }
         let text = self.personal.profile.to_json(&|n, out| self.platform.number_text(n, out));
         self.write(KEY_PROFILE, &text);
+        self.personal.stored_text = Some(text);
         self.personal.dirty = false;
         self.personal.stored_at = self.platform.now_ms();
     }
@@ -118,7 +173,13 @@ impl<P: Platform> Tracker<P> {
             let attributes = self.attributes_at(now, false);
             let active = segments::evaluate(&definitions, &attributes, &self.platform);
             let (entered, exited) = segments::changes(&self.personal.profile.segments, &active);
+            // Reported only once membership can be stored: before that, every page load would
+            // enter the segments again.
+            let report = self.consent.personalization == State::Granted;
             for (name, keys) in [("Segment Entered", &entered), ("Segment Exited", &exited)] {
+                if !report {
+                    break;
+                }
                 for key in keys {
                     let Some(segment) = definitions.iter().find(|s| s.key == *key) else { continue };
                     let properties = Value::object()
@@ -145,6 +206,7 @@ impl<P: Platform> Tracker<P> {
         let profile = &self.personal.profile;
         let mut attributes = profile.attributes(now, &self.config.profile);
         attributes.set("device", Value::object().with("type", self.personal.device));
+        attributes.set("user_id", self.personal.user_id.as_deref().into());
         if with_segments {
             let keys = profile.segments.iter().map(|k| k.as_str().into()).collect();
             attributes.set("segments", Value::Array(keys));
@@ -172,19 +234,37 @@ impl<P: Platform> Tracker<P> {
         core::mem::take(&mut self.side)
     }
 
-    /// The visitor logged in as `user_id`: later events carry it, `traits` are merged into the
-    /// profile, and an `identify` event is recorded. The anonymous history stays.
+    /// The visitor logged in as `user_id`: later events carry it and an `identify` event is
+    /// recorded with the traits. With personalization allowed the traits join the profile
+    /// (replacing the previous customer's when the id changes) and segments are re-evaluated.
+    /// The anonymous history stays. Nothing changes when the event cannot be recorded.
     pub fn identify(&mut self, user_id: &str, traits: Value, page: &PageContext) -> Result<String> {
-        let invalid = Error::PropertyInvalid("userId");
-        if user_id.is_empty() || user_id.len() > 256 || user_id.chars().any(char::is_control) {
-            return Err(invalid);
+        if !valid_user_id(user_id) {
+            return Err(Error::PropertyInvalid("userId"));
         }
-        self.personal.profile.merge_traits(&traits)?;
-        self.personal.profile.user_id = Some(user_id.to_owned());
-        let traits = self.personal.profile.traits.clone();
-        let recorded = self.record(EventKind::Identify, None, traits, page)?;
-        let now = self.platform.now_ms();
-        self.profile_changed(now, true, page);
+        let personalize = self.consent.personalization != State::Denied;
+        if personalize {
+            self.sync();
+        }
+        let same = self.personal.user_id.as_deref() == Some(user_id);
+        let current = if personalize && same { &self.personal.profile.traits } else { &Value::Null };
+        let merged = profile::merged_traits(current, &traits)?;
+        let before = self.personal.user_id.replace(user_id.to_owned());
+        let recorded = match self.record(EventKind::Identify, None, merged.clone(), page) {
+            Ok(recorded) => recorded,
+            Err(e) => {
+                self.personal.user_id = before;
+                return Err(e);
+            }
+        };
+        if self.consent.may_store() {
+            self.write(KEY_USER_ID, user_id);
+        }
+        if personalize {
+            self.personal.profile.traits = merged;
+            let now = self.platform.now_ms();
+            self.profile_changed(now, true, page);
+        }
         Ok(recorded.json)
     }
 
@@ -193,6 +273,7 @@ impl<P: Platform> Tracker<P> {
         if self.consent.personalization == State::Denied {
             return Ok(());
         }
+        self.sync();
         let now = self.platform.now_ms();
         self.personal.profile.import(data, now, &self.config.profile)?;
         self.profile_changed(now, true, page);
@@ -206,6 +287,8 @@ impl<P: Platform> Tracker<P> {
         if self.consent.may_store() {
             self.write(super::KEY_ANONYMOUS_ID, &self.anonymous_id.clone());
         }
+        self.personal.user_id = None;
+        let _ = self.platform.remove(KEY_USER_ID);
         self.clear_profile();
         Ok(())
     }
@@ -219,6 +302,7 @@ impl<P: Platform> Tracker<P> {
         }
         self.personal.profile = Profile::default();
         self.personal.dirty = false;
+        self.personal.stored_text = None;
         if let Err(e) = self.platform.remove(KEY_PROFILE) {
             self.warnings.push(e);
         }
@@ -385,5 +469,159 @@ mod tests {
             let stored = p.stored(KEY_PROFILE).unwrap();
             assert!(stored.contains("\"o\":1"), "a fresh profile replaces it: {stored}");
         }
+    }
+
+    fn order(id: &str, product: Value) -> Value {
+        Value::object()
+            .with("order_id", id)
+            .with("revenue", 299.0)
+            .with("products", Value::Array(vec![product]))
+    }
+
+    fn names(p: &MemPlatform, t: &mut Tracker<MemPlatform>) -> Vec<String> {
+        let batch = sent(p, t);
+        batch.iter().map(|e| e["event"].as_str().unwrap_or(e["type"].as_str().unwrap()).to_owned()).collect()
+    }
+
+    fn value_at(t: &Tracker<MemPlatform>, path: &str) -> Value {
+        let a = t.attributes();
+        path.split('.').try_fold(&a, |v, k| v.get(k)).cloned().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn tabs_share_one_visitor() {
+        let p = MemPlatform::default();
+        let mut a = Tracker::new(p.clone(), shop_config()).unwrap();
+        let mut b = Tracker::new(p.clone(), shop_config()).unwrap();
+        a.track("Order Completed", order("o-1", console("c1")), &page()).unwrap();
+        assert_eq!(names(&p, &mut a), ["Order Completed", "Segment Entered"]);
+        p.advance(5_000);
+        b.track("Product Viewed", console("c2"), &page()).unwrap();
+        assert_eq!(b.segments(), ["console-owner"], "tab b adopts what tab a stored");
+        assert_eq!(names(&p, &mut b), ["Product Viewed"], "and does not enter it a second time");
+        b.save();
+        let reloaded = Tracker::new(p.clone(), shop_config()).unwrap();
+        assert_eq!(
+            value_at(&reloaded, "purchased.orders"),
+            Value::Number(1.0),
+            "the order survives b's write"
+        );
+        assert_eq!(value_at(&reloaded, "viewed.count"), Value::Number(1.0));
+
+        // A logout in tab a is not undone by tab b.
+        a.identify("alice", Value::object().with("loyalty_tier", "gold"), &page()).unwrap();
+        b.track("Product Viewed", console("c3"), &page()).unwrap();
+        assert_eq!(value_at(&b, "user_id"), "alice".into());
+        a.reset().unwrap();
+        b.track("Product Viewed", console("c4"), &page()).unwrap();
+        p.advance(5_000);
+        b.track("Product Viewed", console("c5"), &page()).unwrap();
+        assert_eq!(value_at(&b, "user_id"), Value::Null, "b follows the logout");
+        assert_eq!(value_at(&b, "traits.loyalty_tier"), Value::Null);
+        assert_eq!(b.anonymous_id(), a.anonymous_id(), "and takes the new anonymous id");
+        let fresh = Tracker::new(p.clone(), shop_config()).unwrap();
+        assert_eq!(value_at(&fresh, "user_id"), Value::Null);
+    }
+
+    #[test]
+    fn identity_follows_analytics_and_traits_follow_personalization() {
+        let p = MemPlatform::default();
+        let split = |personalization| Config {
+            consent: Consent { analytics: State::Granted, personalization },
+            ..shop_config()
+        };
+        let mut t = Tracker::new(p.clone(), split(State::Denied)).unwrap();
+        t.identify("u1", Value::object().with("loyalty_tier", "gold"), &page()).unwrap();
+        assert!(t.segments().is_empty(), "no segment without personalization");
+        assert_eq!(value_at(&t, "traits.loyalty_tier"), Value::Null);
+        t.track("Product Viewed", console("c1"), &page()).unwrap();
+        let batch = sent(&p, &mut t);
+        assert_eq!(batch.len(), 2, "no Segment Entered: {batch:?}");
+        assert_eq!(batch[1]["userId"], "u1");
+        let mut again = Tracker::new(p.clone(), split(State::Pending)).unwrap();
+        let e = again.track("Product Viewed", console("c1"), &page()).unwrap().event;
+        assert_eq!(e.get("userId"), Some(&"u1".into()), "the user id survives a reload");
+
+        // Pending personalization: membership in memory, no events until it can be stored.
+        let mut t = Tracker::new(MemPlatform::default(), split(State::Pending)).unwrap();
+        t.track("Order Completed", order("o-1", console("c1")), &page()).unwrap();
+        assert_eq!(t.segments(), ["console-owner"]);
+        assert!(t.take_side_events().is_empty());
+
+        // Another customer on the same device does not inherit the traits; a failed identify
+        // changes nothing.
+        let small = Config { max_event_bytes: 1024, ..shop_config() };
+        let mut t = Tracker::new(MemPlatform::default(), small).unwrap();
+        t.identify("alice", Value::object().with("loyalty_tier", "gold"), &page()).unwrap();
+        t.identify("bob", Value::object().with("city", "Bonn"), &page()).unwrap();
+        assert_eq!(value_at(&t, "traits.loyalty_tier"), Value::Null);
+        assert!(t.segments().is_empty());
+        let long = "x".repeat(250);
+        let big = (0..6).fold(Value::object(), |o, i| o.with(&format!("k{i}"), long.as_str()));
+        assert_eq!(t.identify("carol", big, &page()), Err(Error::EventTooLarge));
+        assert_eq!(value_at(&t, "user_id"), "bob".into());
+        assert_eq!(value_at(&t, "traits.k0"), Value::Null);
+    }
+
+    #[test]
+    fn orders_count_once_and_bad_imports_change_nothing() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), shop_config()).unwrap();
+        t.track("Order Completed", order("o-1", console("c1")), &page()).unwrap();
+        t.track("Order Completed", order("o-1", console("c1")), &page()).unwrap();
+        assert_eq!(value_at(&t, "purchased.orders"), Value::Number(1.0), "a reloaded confirmation page");
+        assert_eq!(value_at(&t, "purchased.revenue"), Value::Number(299.0));
+        let refund = Value::object()
+            .with("purchases", Value::Array(vec![order("r-1", console("c1")).with("revenue", -500.0)]));
+        assert_eq!(t.import(&refund, &page()), Err(Error::PropertyInvalid("revenue")));
+        t.save();
+        let reloaded = Tracker::new(p.clone(), shop_config()).unwrap();
+        assert_eq!(value_at(&reloaded, "purchased.orders"), Value::Number(1.0));
+        // Imported weight is history, not this session's interest.
+        let store = Value::object().with(
+            "purchases",
+            Value::Array(vec![order(
+                "s-1",
+                Value::object().with("product_id", "g").with("category", "games"),
+            )]),
+        );
+        t.import(&store, &page()).unwrap();
+        assert_eq!(value_at(&t, "affinity.category.games"), Value::Number(10.0));
+    }
+
+    #[test]
+    fn the_stored_profile_stays_small_whatever_the_strings() {
+        let p = MemPlatform::default();
+        let mut t = Tracker::new(p.clone(), shop_config()).unwrap();
+        let long = "ü".repeat(2_000);
+        for i in 0..40 {
+            let query = format!("{i}{long}");
+            t.track("Products Searched", Value::object().with("query", query.as_str()), &page()).unwrap();
+            let product = console(&format!("{i}{long}")).with("brand", long.as_str());
+            t.track("Product Added", product, &page()).unwrap();
+            t.track(&format!("Custom {i} {}", "y".repeat(150)), Value::Null, &page()).unwrap();
+        }
+        t.save();
+        let stored = p.stored(KEY_PROFILE).unwrap();
+        assert!(stored.len() < 16 * 1024, "{} bytes", stored.len());
+        let cart = value_at(&t, "cart.products");
+        assert!(
+            cart.as_array().unwrap()[19].as_str().unwrap().starts_with("39"),
+            "a full cart keeps the newest"
+        );
+        assert!(value_at(&t, "counts.products_searched").as_f64() == Some(40.0), "big counts stay");
+    }
+
+    #[test]
+    fn touches_name_the_channel() {
+        let mut t = Tracker::new(MemPlatform::default(), shop_config()).unwrap();
+        let from_google = PageContext {
+            url: "https://shop.test/p".into(),
+            referrer: "https://www.google.com/search?q=switch".into(),
+            ..page()
+        };
+        t.page(Value::Null, &from_google).unwrap();
+        assert_eq!(value_at(&t, "first_campaign.source"), "www.google.com".into());
+        assert_eq!(value_at(&t, "campaign.medium"), "referral".into());
     }
 }

@@ -34,6 +34,10 @@ impl<P: Platform> Tracker<P> {
         if now.may_store() {
             if !before.may_store() {
                 self.restore_id();
+                match self.personal.user_id.clone() {
+                    Some(user) => self.write(super::KEY_USER_ID, &user),
+                    None => self.restore_ids(),
+                }
             }
             if now.may_send() {
                 if let Some(live) = self.deferred_reclaim.take() {
@@ -61,6 +65,7 @@ impl<P: Platform> Tracker<P> {
     /// anonymous id (kept in memory only) and stops storing and sending until consent is granted again.
     pub fn forget(&mut self) -> Result<()> {
         self.clear_profile();
+        self.personal.user_id = None;
         self.erase();
         self.session = None;
         self.deferred_reclaim = None;
