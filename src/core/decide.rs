@@ -49,6 +49,9 @@ pub fn decide(
     for c in list {
         let id = c.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
         let id = id.ok_or(Error::PropertyMissing("id"))?;
+        if explanation.iter().any(|e: &Value| e.get("id").and_then(Value::as_str) == Some(id)) {
+            return Err(Error::PropertyInvalid("id")); // two candidates the page cannot tell apart
+        }
         let condition = c.get("condition").filter(|c| !c.is_null());
         if let Some(condition) = condition {
             condition::check(condition, host)?;
@@ -152,6 +155,7 @@ mod tests {
         for (text, error) in [
             (r#"{}"#, Error::PropertyInvalid("candidates")),
             (r#"[{"weight": 2}]"#, Error::PropertyMissing("id")),
+            (r#"[{"id": "a"}, {"id": "a"}]"#, Error::PropertyInvalid("id")),
             (r#"[{"id": "a", "weight": -1}]"#, Error::PropertyInvalid("weight")),
             (r#"[{"id": "a", "exclude": "x"}]"#, Error::PropertyInvalid("exclude")),
             (r#"[{"id": "a", "facets": {"category": 3}}]"#, Error::PropertyInvalid("facets")),

@@ -280,8 +280,8 @@ impl<P: Platform> Tracker<P> {
         Ok(())
     }
 
-    /// The visitor logged out: a new anonymous id, and the profile, user id, traits and segment
-    /// membership forgotten (on the device too). Queued events are still delivered.
+    /// The visitor logged out: a new anonymous id and session, and the profile, user id, traits
+    /// and segment membership forgotten (on the device too). Queued events are still delivered.
     pub fn reset(&mut self) -> Result<()> {
         self.anonymous_id = crate::core::id::uuid_v4(&self.platform)?;
         if self.consent.may_store() {
@@ -289,6 +289,9 @@ impl<P: Platform> Tracker<P> {
         }
         self.personal.user_id = None;
         let _ = self.platform.remove(KEY_USER_ID);
+        // The next person on the device starts their own first visit.
+        self.session = None;
+        let _ = self.platform.remove(super::KEY_SESSION);
         self.clear_profile();
         Ok(())
     }
@@ -435,6 +438,8 @@ mod tests {
         assert_eq!(t.take_segment_change().map(|c| c.exited.len()), Some(2));
         assert_eq!(p.stored(KEY_PROFILE), None, "logout forgets the profile on the device");
         assert_eq!(t.attributes().get("user_id"), Some(&Value::Null));
+        t.track("Product Viewed", console("c9"), &page()).unwrap();
+        assert_eq!(value_at(&t, "session.count"), Value::Number(1.0), "the next person starts afresh");
     }
 
     #[test]
