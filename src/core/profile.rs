@@ -343,7 +343,7 @@ impl Profile {
                     match self.cart.iter_mut().find(|(p, _)| *p == id) {
                         Some(line) => line.1 += quantity,
                         None => {
-                            if self.cart.len() >= config.max_entries {
+                            if self.cart.len() >= config.max_entries && !self.cart.is_empty() {
                                 self.cart.remove(0); // the oldest line makes room
                             }
                             self.cart.push((id, quantity));
@@ -381,9 +381,12 @@ impl Profile {
     fn set_count(&mut self, name: &str, count: u32, cap: usize) {
         self.counts.retain(|(n, _)| n != name);
         if self.counts.len() >= cap {
-            let smallest = self.counts.iter().enumerate().min_by_key(|(_, (_, c))| *c).map(|(i, _)| i);
-            if let Some(i) = smallest {
-                self.counts.remove(i);
+            let smallest = self.counts.iter().map(|c| c.1).min().unwrap_or(0);
+            // Of the smallest counts, the least recent leaves.
+            if let Some(i) = self.counts.iter().rposition(|c| c.1 == smallest) {
+                if i < self.counts.len() {
+                    self.counts.remove(i);
+                }
             }
         }
         self.counts.insert(0, (capped(name), count));
@@ -424,7 +427,7 @@ impl Profile {
         }
         let purchase = Purchase { order_id, products: ids, categories, revenue, at };
         let i = self.purchases.iter().position(|p| p.at <= at).unwrap_or(self.purchases.len());
-        self.purchases.insert(i, purchase);
+        self.purchases.insert(i.min(self.purchases.len()), purchase);
         self.purchases.truncate(config.max_entries);
     }
 
