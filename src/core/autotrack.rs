@@ -66,11 +66,11 @@ pub const MAX_TEXT_CHARS: usize = 100;
 /// Reads the option `autotrack.clickSelector`: a CSS selector (trimmed), `false` or `""` for
 /// none, absent / `null` / `true` for [`DEFAULT_CLICK_SELECTOR`]. Whether the browser accepts the
 /// selector is checked by the web layer at init.
-pub fn click_selector(option: Option<&Value>) -> Result<Option<String>> {
+pub fn click_selector(option: Option<&Value>) -> Result<Option<&str>> {
     match option {
-        None | Some(Value::Null | Value::Bool(true)) => Ok(Some(DEFAULT_CLICK_SELECTOR.to_owned())),
+        None | Some(Value::Null | Value::Bool(true)) => Ok(Some(DEFAULT_CLICK_SELECTOR)),
         Some(Value::Bool(false)) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
+        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
         Some(_) => Err(Error::OptionInvalid("clickSelector")),
     }
 }
@@ -356,13 +356,13 @@ mod tests {
 
     #[test]
     fn the_click_selector_option() {
-        let default = Some(DEFAULT_CLICK_SELECTOR.to_owned());
-        assert_eq!(click_selector(None), Ok(default.clone()));
-        assert_eq!(click_selector(Some(&Value::Null)), Ok(default.clone()));
+        let default = Some(DEFAULT_CLICK_SELECTOR);
+        assert_eq!(click_selector(None), Ok(default));
+        assert_eq!(click_selector(Some(&Value::Null)), Ok(default));
         assert_eq!(click_selector(Some(&Value::Bool(true))), Ok(default));
         assert_eq!(click_selector(Some(&Value::Bool(false))), Ok(None));
         assert_eq!(click_selector(Some(&"  ".into())), Ok(None));
-        assert_eq!(click_selector(Some(&" a.cta, button ".into())), Ok(Some("a.cta, button".to_owned())));
+        assert_eq!(click_selector(Some(&" a.cta, button ".into())), Ok(Some("a.cta, button")));
         assert_eq!(click_selector(Some(&Value::Number(1.0))), Err(Error::OptionInvalid("clickSelector")));
     }
 }
