@@ -294,15 +294,19 @@ impl Outbox {
         };
         match outcome {
             Delivery::Delivered | Delivery::Rejected => {
-                let removed = &mut self.removed;
-                self.entries.retain(|e| {
-                    let keep = !ids.contains(&e.message_id);
-                    if !keep && e.persisted {
-                        removed.push(e.seq);
+                // A plain loop rather than `VecDeque::retain`, whose index asserts keep panic
+                // code in the wasm.
+                let mut kept = VecDeque::with_capacity(self.entries.len());
+                self.total_bytes = 0;
+                for e in core::mem::take(&mut self.entries) {
+                    if !ids.contains(&e.message_id) {
+                        self.total_bytes += e.bytes as usize;
+                        kept.push_back(e);
+                    } else if e.persisted {
+                        self.removed.push(e.seq);
                     }
-                    keep
-                });
-                self.total_bytes = self.entries.iter().map(|e| e.bytes as usize).sum();
+                }
+                self.entries = kept;
                 self.dropped = self.dropped.saturating_sub(reported);
                 self.failures = 0;
                 self.not_before = 0;
