@@ -56,7 +56,14 @@ impl Storage for WebPlatform {
     fn keys(&self) -> Result<Vec<String>> {
         let Some(s) = &self.storage else { return Ok(Vec::new()) };
         let length = s.length().map_err(|_| Error::StorageUnavailable)?;
-        Ok((0..length).filter_map(|i| s.key(i).ok().flatten()).collect())
+        // A plain loop: `filter_map(..).collect()` costs its own iterator code in the wasm.
+        let mut keys = Vec::new();
+        for i in 0..length {
+            if let Ok(Some(key)) = s.key(i) {
+                keys.push(key);
+            }
+        }
+        Ok(keys)
     }
 
     fn remove(&self, key: &str) -> Result<()> {
