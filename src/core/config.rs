@@ -194,11 +194,8 @@ impl Config {
         let mut whole = [0; WHOLE.len()];
         for (i, ((key, min, max, default), slot)) in WHOLE.iter().zip(&mut whole).enumerate() {
             let obj = if i < COLLECTOR_WHOLE { c } else { options };
-            let n = number(obj, key, f64::from(*min), f64::from(*max), f64::from(*default))?;
-            if n.fract() != 0.0 {
-                return Err(Error::OptionInvalid(key));
-            }
-            *slot = n as u32;
+            let n = number(obj, key, f64::from(*min), f64::from(*max), f64::from(*default)).ok();
+            *slot = n.filter(|n| n.fract() == 0.0).ok_or(Error::OptionInvalid(key))? as u32;
         }
         let [batch_size, flush_interval_ms, max_queue, max_queue_bytes, retry_base_ms, retry_max_ms, max_event_bytes, session_timeout_ms] =
             whole;
