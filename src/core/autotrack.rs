@@ -128,23 +128,28 @@ pub fn element_click(element: &Value, page_url: &str) -> Option<Value> {
 }
 
 /// Trimmed, runs of whitespace made one space, cut to at most `max_chars` characters (never
-/// ending in a space). Walks chars and uses no `str` slicing: no panic path in the wasm.
+/// ending in a space). One walk over the chars, no `str` slicing: no panic path in the wasm.
 fn collapsed(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut room = max_chars;
-    for word in text.split_whitespace() {
-        let gap = usize::from(!out.is_empty());
-        if room <= gap {
+    // Whitespace seen since the last kept character (none before the first).
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            gap = !out.is_empty();
+            continue;
+        }
+        // A space is only written when a character fits after it.
+        if room <= usize::from(gap) {
             break;
         }
-        if gap == 1 {
+        if gap {
             out.push(' ');
-        }
-        room -= gap;
-        for c in word.chars().take(room) {
-            out.push(c);
             room -= 1;
+            gap = false;
         }
+        out.push(c);
+        room -= 1;
     }
     out
 }
