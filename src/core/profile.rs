@@ -274,11 +274,20 @@ fn host(url: &str) -> Option<&str> {
     url.get(start..start + len).filter(|h| !h.is_empty())
 }
 
+/// Puts `item` first in `list` and keeps at most `cap` (without `Vec::insert`, whose index
+/// assert would keep panic formatting in the wasm).
+fn prepend<T>(list: &mut Vec<T>, item: T, cap: usize) {
+    let mut front = Vec::with_capacity(list.len() + 1);
+    front.push(item);
+    front.append(list);
+    front.truncate(cap);
+    *list = front;
+}
+
 /// Puts `item` first in `list`, removing an equal older one, and keeps at most `cap`.
 fn push_front<T>(list: &mut Vec<T>, item: T, cap: usize, same: impl Fn(&T, &T) -> bool) {
     list.retain(|old| !same(old, &item));
-    list.insert(0, item);
-    list.truncate(cap);
+    prepend(list, item, cap);
 }
 
 impl Profile {
@@ -389,7 +398,7 @@ impl Profile {
                 }
             }
         }
-        self.counts.insert(0, (capped(name), count));
+        prepend(&mut self.counts, (capped(name), count), usize::MAX);
     }
 
     /// Records an order: placed now, or `imported` from another channel with its time (its
@@ -427,7 +436,9 @@ impl Profile {
         }
         let purchase = Purchase { order_id, products: ids, categories, revenue, at };
         let i = self.purchases.iter().position(|p| p.at <= at).unwrap_or(self.purchases.len());
-        self.purchases.insert(i.min(self.purchases.len()), purchase);
+        let mut later = self.purchases.split_off(i.min(self.purchases.len()));
+        self.purchases.push(purchase);
+        self.purchases.append(&mut later);
         self.purchases.truncate(config.max_entries);
     }
 
@@ -483,7 +494,10 @@ impl Profile {
         // Highest first. Every score decays by the same factor, so the order of the others never
         // changes with time: only the one that grew moves up.
         let grown = s.score;
-        while i > 0 && scores.get(i - 1).is_some_and(|above| above.at_time(now, half_life) < grown) {
+        while i > 0
+            && i < scores.len()
+            && scores.get(i - 1).is_some_and(|a| a.at_time(now, half_life) < grown)
+        {
             scores.swap(i - 1, i);
             i -= 1;
         }
