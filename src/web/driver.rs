@@ -25,7 +25,7 @@
 use std::cell::Cell;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::Function;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -496,12 +496,12 @@ impl Driver {
             return;
         }
         self.tracker.borrow_mut().settle(request.id, status, retry_after_ms);
-        let detail = Object::new();
-        let ids: Array = request.message_ids.iter().map(|id| JsValue::from_str(id)).collect();
-        let _ = Reflect::set(&detail, &"status".into(), &JsValue::from(status));
-        let _ = Reflect::set(&detail, &"count".into(), &JsValue::from(ids.length()));
-        let _ = Reflect::set(&detail, &"messageIds".into(), &ids);
-        self.notify("sent", &detail);
+        let ids: Vec<Value> = request.message_ids.iter().map(|id| id.as_str().into()).collect();
+        let detail = Value::object()
+            .with("status", f64::from(status))
+            .with("count", ids.len() as f64)
+            .with("messageIds", Value::Array(ids));
+        self.notify("sent", &convert::to_js(&detail));
         self.report_warnings();
         if self.hidden.get() && (200..300).contains(&status) {
             self.pump(Urgency::Unload); // the next chunk, while the page still lives
@@ -522,7 +522,7 @@ impl Driver {
         let visibility = self.guarded(|driver| {
             let hidden = web_sys::window()
                 .and_then(|w| w.document())
-                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
+                .is_some_and(|d| d.hidden());
             driver.hidden.set(hidden);
             if !hidden {
                 driver.beaconed.set(false);
