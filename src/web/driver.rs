@@ -520,9 +520,7 @@ impl Driver {
             driver.pump(Urgency::Unload);
         });
         let visibility = self.guarded(|driver| {
-            let hidden = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.hidden());
+            let hidden = page::page_hidden();
             driver.hidden.set(hidden);
             if !hidden {
                 driver.beaconed.set(false);
