@@ -16,7 +16,10 @@ use wasm_bindgen::JsValue;
 use crate::core::wire::Body;
 
 #[wasm_bindgen(
-    inline_js = "export async function send(url, body, json, auth, keepalive, transform, id, done) {
+    inline_js = "export function keepalive_supported() {
+  return typeof Request !== 'undefined' && 'keepalive' in Request.prototype;
+}
+export async function send(url, body, json, auth, keepalive, transform, id, done) {
   let status = 0, retryAfter, failed = false;
   await 0;
   if (transform) {
@@ -50,6 +53,10 @@ use crate::core::wire::Body;
 }"
 )]
 extern "C" {
+    /// Whether `fetch` understands `keepalive` (`Request.prototype.keepalive`): Chromium 66+,
+    /// Safari 13+, Firefox 133+.
+    pub fn keepalive_supported() -> bool;
+
     /// POSTs `body` to `url`, first running it through the page's `transform` (a function, or
     /// `undefined`; see [`crate::web::driver::Driver::set_transform`]), then calls
     /// `done(id, status, retryAfter, transformFailed)`, always later (after a microtask at
@@ -80,13 +87,6 @@ extern "C" {
     );
 }
 
-/// Whether `fetch` understands `keepalive` (`Request.prototype.keepalive`): Chromium 66+,
-/// Safari 13+, Firefox 133+.
-pub fn keepalive_supported() -> bool {
-    let request = js_sys::Reflect::get(&js_sys::global(), &"Request".into()).unwrap_or(JsValue::UNDEFINED);
-    let prototype = js_sys::Reflect::get(&request, &"prototype".into()).unwrap_or(JsValue::UNDEFINED);
-    prototype.is_object() && js_sys::Reflect::has(&prototype, &"keepalive".into()).unwrap_or(false)
-}
 
 /// Hands `body` to `navigator.sendBeacon`, which outlives the page but reports nothing back.
 /// False when the browser refused it (over its quota) or the request needs headers a beacon
