@@ -109,13 +109,21 @@ extern "C" {
     fn regex_test(pattern: &str, insensitive: bool, input: &str) -> i32;
 }
 
-/// Conditions evaluate with JavaScript's own number formatting, number parsing and `RegExp`.
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's `Number(text)`.
+    #[wasm_bindgen(js_name = Number)]
+    fn number(text: &str) -> f64;
+}
+
+/// Conditions evaluate with JavaScript's own number formatting, `Number(text)`, `toLowerCase` and
+/// `RegExp`.
 impl condition::Host for WebPlatform {
     fn number_text(&self, n: f64, out: &mut String) {
         convert::js_number(n, out);
     }
-    fn decimal(&self, text: &str) -> f64 {
-        js_sys::parse_float(text)
+    fn number(&self, text: &str) -> f64 {
+        number(text)
     }
     fn lowercase(&self, text: &str) -> String {
         js_sys::JsString::from(text).to_lower_case().into()
