@@ -38,8 +38,8 @@ pub trait Host {
     /// `Number(text)`: JavaScript's `StringToNumber` (blank is 0; decimal literals, `Infinity`,
     /// `0x` / `0o` / `0b` integers, between JavaScript's white space; else `NaN`).
     fn number(&self, text: &str) -> f64;
-    /// `text.toLowerCase()`.
-    fn lowercase(&self, text: &str) -> String;
+    /// `a.toLowerCase() === b.toLowerCase()`.
+    fn same_lowercase(&self, a: &str, b: &str) -> bool;
     /// `new RegExp(pattern, insensitive ? "i" : "").test(input)`; `None` when the pattern is
     /// not a valid regular expression.
     fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool>;
@@ -260,7 +260,7 @@ fn operator(op: &str, actual: &Value, expected: &Value, groups: Groups<'_>, host
 /// that two strings compare after `toLowerCase` when `insensitive`.
 fn same(a: &Value, b: &Value, insensitive: bool, host: &dyn Host) -> bool {
     match (a, b) {
-        (Value::String(x), Value::String(y)) if insensitive => host.lowercase(x) == host.lowercase(y),
+        (Value::String(x), Value::String(y)) if insensitive => host.same_lowercase(x, y),
         (Value::String(x), Value::String(y)) => x == y,
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -305,29 +305,36 @@ fn truthy(value: &Value) -> bool {
 
 /// `JSON.stringify(value)`.
 fn json_text(value: &Value, host: &dyn Host) -> String {
-    json::to_string(value, &|n, out| host.number_text(n, out))
+    json::to_string(value, &float(host))
+}
+
+/// The host's number formatting as `json` takes it (one closure type for both uses).
+fn float(host: &dyn Host) -> impl Fn(f64, &mut String) + '_ {
+    move |n, out| host.number_text(n, out)
 }
 
 /// `String(value)`.
 fn js_string(value: &Value, host: &dyn Host) -> String {
     let mut out = String::new();
-    push_js_string(value, &mut out, host, true);
+    match value {
+        Value::Null => out.push_str("null"),
+        _ => push_js_string(value, &mut out, host),
+    }
     out
 }
 
-fn push_js_string(value: &Value, out: &mut String, host: &dyn Host, top: bool) {
+fn push_js_string(value: &Value, out: &mut String, host: &dyn Host) {
     match value {
-        Value::Null if top => out.push_str("null"),
         Value::Null => {} // inside an array, null joins as ""
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => json::number(*n, out, &|n, out| host.number_text(n, out)),
+        Value::Number(n) => json::number(*n, out, &float(host)),
         Value::String(s) => out.push_str(s),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                push_js_string(item, out, host, false);
+                push_js_string(item, out, host);
             }
         }
         Value::Object(_) => out.push_str("[object Object]"),

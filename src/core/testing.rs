@@ -246,8 +246,8 @@ impl crate::core::condition::Host for MemPlatform {
     fn number(&self, text: &str) -> f64 {
         NativeHost.number(text)
     }
-    fn lowercase(&self, text: &str) -> String {
-        NativeHost.lowercase(text)
+    fn same_lowercase(&self, a: &str, b: &str) -> bool {
+        NativeHost.same_lowercase(a, b)
     }
     fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
         NativeHost.regex_test(pattern, insensitive, input)
@@ -265,8 +265,8 @@ impl crate::core::condition::Host for NativeHost {
     fn number(&self, text: &str) -> f64 {
         string_to_number(text)
     }
-    fn lowercase(&self, text: &str) -> String {
-        text.to_lowercase()
+    fn same_lowercase(&self, a: &str, b: &str) -> bool {
+        a.to_lowercase() == b.to_lowercase()
     }
     fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
         let re = regex::RegexBuilder::new(pattern).case_insensitive(insensitive).build().ok()?;

@@ -103,8 +103,11 @@ impl Entropy for WebPlatform {
 
 #[wasm_bindgen(inline_js = "export function regex_test(pattern, insensitive, input) {
   try { return new RegExp(pattern, insensitive ? 'i' : '').test(input) ? 1 : 0; } catch (_) { return -1; }
-}")]
+}
+export function same_lowercase(a, b) { return a.toLowerCase() === b.toLowerCase(); }")]
 extern "C" {
+    /// `a.toLowerCase() === b.toLowerCase()`.
+    fn same_lowercase(a: &str, b: &str) -> bool;
     /// 1 when `input` matches, 0 when not, -1 when the browser rejects the pattern. Never throws.
     fn regex_test(pattern: &str, insensitive: bool, input: &str) -> i32;
 }
@@ -125,8 +128,8 @@ impl condition::Host for WebPlatform {
     fn number(&self, text: &str) -> f64 {
         number(text)
     }
-    fn lowercase(&self, text: &str) -> String {
-        js_sys::JsString::from(text).to_lower_case().into()
+    fn same_lowercase(&self, a: &str, b: &str) -> bool {
+        same_lowercase(a, b)
     }
     fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
         match regex_test(pattern, insensitive, input) {
