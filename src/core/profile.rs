@@ -78,23 +78,34 @@ impl ProfileConfig {
         if !o.is_object() {
             return Err(Error::OptionInvalid("profile"));
         }
-        let days = number(o, "halfLifeDays", 1.0 / 24.0, 365.0, 14.0)?;
-        c.half_life_ms = (days * 86_400_000.0) as u64;
-        c.session_boost = number(o, "sessionBoost", 1.0, 10.0, c.session_boost)?;
-        c.max_values = number(o, "maxValues", 1.0, 100.0, 20.0)? as usize;
-        c.max_entries = number(o, "maxEntries", 1.0, 100.0, 20.0)? as usize;
-        if let Some(w) = o.get("weights").filter(|w| !w.is_null()) {
-            if !w.is_object() {
-                return Err(Error::OptionInvalid("weights"));
-            }
-            let d = c.weights;
-            c.weights = Weights {
-                view: number(w, "view", 0.0, 100.0, d.view)?,
-                click: number(w, "click", 0.0, 100.0, d.click)?,
-                add: number(w, "add", 0.0, 100.0, d.add)?,
-                purchase: number(w, "purchase", 0.0, 100.0, d.purchase)?,
-            };
+        // (option, min, max, default), read by one loop.
+        const OPTIONS: [(&str, f64, f64, f64); 8] = [
+            ("halfLifeDays", 1.0 / 24.0, 365.0, 14.0),
+            ("sessionBoost", 1.0, 10.0, 1.5),
+            ("maxValues", 1.0, 100.0, 20.0),
+            ("maxEntries", 1.0, 100.0, 20.0),
+            ("view", 0.0, 100.0, 1.0),
+            ("click", 0.0, 100.0, 2.0),
+            ("add", 0.0, 100.0, 5.0),
+            ("purchase", 0.0, 100.0, 10.0),
+        ];
+        let weights = o.get("weights").filter(|w| !w.is_null()).unwrap_or(&Value::Null);
+        if !(weights.is_null() || weights.is_object()) {
+            return Err(Error::OptionInvalid("weights"));
         }
+        let mut n = [0.0; 8];
+        for (i, (key, min, max, default)) in OPTIONS.iter().enumerate() {
+            let from = if i < 4 { o } else { weights };
+            if let Some(slot) = n.get_mut(i) {
+                *slot = number(from, key, *min, *max, *default)?;
+            }
+        }
+        let [days, boost, values, entries, view, click, add, purchase] = n;
+        c.half_life_ms = (days * 86_400_000.0) as u64;
+        c.session_boost = boost;
+        c.max_values = values as usize;
+        c.max_entries = entries as usize;
+        c.weights = Weights { view, click, add, purchase };
         Ok(c)
     }
 }
@@ -804,6 +815,24 @@ pub(super) mod tests {
         );
         assert_eq!(p.counts.iter().find(|c| c.0 == "Product Viewed").map(|c| c.1), Some(3));
         assert_eq!(p.purchases.iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), ["o-2", "o-1"]);
+    }
+
+    #[test]
+    fn profile_options_are_checked() {
+        let parse = |text: &str| {
+            let v = crate::core::json::parse(text, 8, &|t| t.parse().unwrap()).unwrap();
+            ProfileConfig::from_option(Some(&v))
+        };
+        let c = parse(r#"{"halfLifeDays": 7, "weights": {"purchase": 20}, "maxEntries": 5}"#).unwrap();
+        assert_eq!(
+            (c.half_life_ms, c.weights.purchase, c.weights.view, c.max_entries),
+            (7 * 86_400_000, 20.0, 1.0, 5)
+        );
+        assert_eq!(parse("{}"), Ok(ProfileConfig::default()));
+        assert_eq!(parse(r#"{"halfLifeDays": 0}"#), Err(Error::OptionInvalid("halfLifeDays")));
+        assert_eq!(parse(r#"{"weights": 3}"#), Err(Error::OptionInvalid("weights")));
+        assert_eq!(parse(r#"{"weights": {"add": 101}}"#), Err(Error::OptionInvalid("add")));
+        assert_eq!(parse("[]"), Err(Error::OptionInvalid("profile")));
     }
 
     #[test]

@@ -15,8 +15,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::wire::Body;
 
-#[wasm_bindgen(
-    inline_js = "export function keepalive_supported() {
+#[wasm_bindgen(inline_js = "export function keepalive_supported() {
   return typeof Request !== 'undefined' && 'keepalive' in Request.prototype;
 }
 export async function send(url, body, json, auth, keepalive, transform, id, done) {
@@ -50,8 +49,7 @@ export async function send(url, body, json, auth, keepalive, transform, id, done
     } catch (_) {}
   }
   done(id, status, retryAfter, failed);
-}"
-)]
+}")]
 extern "C" {
     /// Whether `fetch` understands `keepalive` (`Request.prototype.keepalive`): Chromium 66+,
     /// Safari 13+, Firefox 133+.
@@ -86,7 +84,6 @@ extern "C" {
         done: &js_sys::Function,
     );
 }
-
 
 /// Hands `body` to `navigator.sendBeacon`, which outlives the page but reports nothing back.
 /// False when the browser refused it (over its quota) or the request needs headers a beacon
