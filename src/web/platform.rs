@@ -15,19 +15,56 @@ use crate::web::convert;
 /// reads find nothing and writes fail with [`Error::StorageUnavailable`]: the tracker then works
 /// from memory for this page view.
 pub struct WebPlatform {
-    storage: Option<web_sys::Storage>,
+    /// `localStorage`, or `None` when it could not be opened.
+    storage: Option<JsValue>,
+}
+
+#[wasm_bindgen(
+    inline_js = "export function open_storage() { try { return localStorage || undefined; } catch (_) {} }
+export function storage(s, op, k, v) {
+  try {
+    if (op == 0) return s.getItem(k);
+    if (op == 1) return s.setItem(k, v), 0;
+    if (op == 2) return s.removeItem(k), 0;
+    const keys = [];
+    for (let i = 0; i < s.length; i++) { const key = s.key(i); if (key !== null) keys.push(key); }
+    return JSON.stringify(keys);
+  } catch (e) {
+    const name = e && e.name;
+    return name == 'QuotaExceededError' || name == 'NS_ERROR_DOM_QUOTA_REACHED' ? 2 : 1;
+  }
+}"
+)]
+extern "C" {
+    /// `localStorage`, `undefined` when the browser refuses it.
+    fn open_storage() -> Option<JsValue>;
+    /// On storage `s`: `getItem(k)` (op 0, the item or `null`), `setItem(k, v)` (op 1, 0),
+    /// `removeItem(k)` (op 2, 0) or the keys as a JSON array of strings (op 3). When the browser
+    /// throws: 2 for a full quota, else 1. Never throws.
+    fn storage(s: &JsValue, op: u32, k: &str, v: &str) -> JsValue;
 }
 
 impl WebPlatform {
     /// Opens localStorage if the browser lets us.
     pub fn new() -> WebPlatform {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        WebPlatform { storage }
+        WebPlatform { storage: open_storage() }
     }
 
     /// True when localStorage could be opened.
     pub fn has_storage(&self) -> bool {
         self.storage.is_some()
+    }
+
+    /// Runs storage operation `op` (see [`storage`]): the browser's answer, or the error when
+    /// it threw.
+    fn run(&self, op: u32, key: &str, value: &str) -> Result<Option<JsValue>> {
+        let Some(s) = &self.storage else { return Ok(None) };
+        let out = storage(s, op, key, value);
+        match out.as_f64() {
+            Some(2.0) => Err(Error::StorageFull),
+            Some(1.0) => Err(Error::StorageUnavailable),
+            _ => Ok(Some(out)),
+        }
     }
 }
 
@@ -39,43 +76,33 @@ impl Default for WebPlatform {
 
 impl Storage for WebPlatform {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        match &self.storage {
-            Some(s) => s.get_item(key).map_err(|_| Error::StorageUnavailable),
-            None => Ok(None),
-        }
+        Ok(self.run(0, key, "").map_err(|_| Error::StorageUnavailable)?.and_then(|v| v.as_string()))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<()> {
-        let storage = self.storage.as_ref().ok_or(Error::StorageUnavailable)?;
-        storage.set_item(key, value).map_err(|e| match error_name(&e).as_deref() {
-            Some("QuotaExceededError") | Some("NS_ERROR_DOM_QUOTA_REACHED") => Error::StorageFull,
-            _ => Error::StorageUnavailable,
-        })
+        self.run(1, key, value)?.ok_or(Error::StorageUnavailable).map(drop)
     }
 
     fn keys(&self) -> Result<Vec<String>> {
-        let Some(s) = &self.storage else { return Ok(Vec::new()) };
-        let length = s.length().map_err(|_| Error::StorageUnavailable)?;
+        let Some(json) = self.run(3, "", "").map_err(|_| Error::StorageUnavailable)? else {
+            return Ok(Vec::new());
+        };
+        let keys = json.as_string().and_then(|text| convert::from_json(&text, 1));
         // A plain loop: `filter_map(..).collect()` costs its own iterator code in the wasm.
-        let mut keys = Vec::new();
-        for i in 0..length {
-            if let Ok(Some(key)) = s.key(i) {
-                keys.push(key);
+        let mut out = Vec::new();
+        if let Some(Value::Array(items)) = keys {
+            for item in items {
+                if let Value::String(key) = item {
+                    out.push(key);
+                }
             }
         }
-        Ok(keys)
+        Ok(out)
     }
 
     fn remove(&self, key: &str) -> Result<()> {
-        match &self.storage {
-            Some(s) => s.remove_item(key).map_err(|_| Error::StorageUnavailable),
-            None => Ok(()),
-        }
+        self.run(2, key, "").map_err(|_| Error::StorageUnavailable).map(drop)
     }
-}
-
-fn error_name(e: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
 }
 
 impl Clock for WebPlatform {
