@@ -45,11 +45,24 @@ use crate::web::{convert, js_error, page, transport, Slot};
   return function (a, b, c, d) {
     try { f(a, b, c, d); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
   };
+}
+export function set_timer(f, delay) { return setTimeout(f, delay); }
+export function clear_timer(handle) { clearTimeout(handle); }
+export function listen(hide, online, visibility) {
+  addEventListener('pagehide', hide);
+  addEventListener('online', online);
+  document.addEventListener('visibilitychange', visibility);
 }")]
 extern "C" {
     /// Wraps `f` so that an exception (or a trap) inside it is reported to `listener` as
     /// `"fault"` instead of reaching the page. Passes up to four arguments on.
     fn guard(f: &Function, listener: &JsValue) -> Function;
+    /// `setTimeout(f, delay)`: the handle.
+    fn set_timer(f: &Function, delay: i32) -> i32;
+    /// `clearTimeout(handle)`.
+    fn clear_timer(handle: i32);
+    /// Listens to the window's `pagehide` and `online` and the document's `visibilitychange`.
+    fn listen(hide: &Function, online: &Function, visibility: &Function);
 }
 
 /// `done(id, status, retryAfter, transformFailed)` of [`transport::send`].
@@ -379,9 +392,7 @@ impl Driver {
 
     fn clear_timer(&self) {
         if let Some((handle, _)) = self.timer.take() {
-            if let Some(w) = web_sys::window() {
-                w.clear_timeout_with_handle(handle);
-            }
+            clear_timer(handle);
         }
     }
 
@@ -405,9 +416,8 @@ impl Driver {
         let now = js_sys::Date::now() as u64;
         let delay = due.saturating_sub(now).min(i32::MAX as u64) as i32;
         let tick = self.tick.borrow();
-        let (Some(window), Some(tick)) = (web_sys::window(), tick.as_ref()) else { return };
-        if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(tick, delay) {
-            self.timer.set(Some((handle, due)));
+        if let Some(tick) = tick.as_ref() {
+            self.timer.set(Some((set_timer(tick, delay), due)));
         }
     }
 
@@ -513,7 +523,6 @@ impl Driver {
     /// Flushes with `keepalive` when the page is hidden or unloads, and retries at once when the
     /// browser is back online.
     fn hook_lifecycle(self: &Rc<Self>) {
-        let Some(window) = web_sys::window() else { return };
         let hide = self.guarded(|driver| {
             driver.hidden.set(true);
             driver.tracker.borrow_mut().save();
@@ -534,11 +543,7 @@ impl Driver {
             driver.tracker.borrow_mut().reset_backoff();
             driver.pump(Urgency::Now);
         });
-        let _ = window.add_event_listener_with_callback("pagehide", &hide);
-        let _ = window.add_event_listener_with_callback("online", &online);
-        if let Some(document) = window.document() {
-            let _ = document.add_event_listener_with_callback("visibilitychange", &visibility);
-        }
+        listen(&hide, &online, &visibility);
     }
 
     /// A JS function for the browser to call: runs `action` unless stopped, behind [`guard`].
