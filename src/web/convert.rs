@@ -61,6 +61,17 @@ extern "C" {
     fn stringify_checked(value: &JsValue) -> JsValue;
 }
 
+#[wasm_bindgen(
+    inline_js = "export function parse_json(text) { try { return JSON.parse(text); } catch (_) { return null; } }
+export function number_text(n) { return '' + n; }"
+)]
+extern "C" {
+    /// `JSON.parse(text)`, `null` when it throws.
+    fn parse_json(text: &str) -> JsValue;
+    /// `'' + n`: JavaScript's shortest round-trip form of a number.
+    fn number_text(n: f64) -> String;
+}
+
 /// Converts a JS value given by the page; see the module docs for what is rejected.
 pub fn to_value(js: &JsValue) -> Result<Value> {
     let text = stringify_checked(js);
@@ -86,7 +97,7 @@ pub fn to_js(value: &Value) -> JsValue {
 
 /// JSON text this module wrote, as fresh JS objects (`JSON.parse`; `null` if it is not JSON).
 pub fn parse_js(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+    parse_json(json)
 }
 
 /// The JSON text of `value`, with the browser formatting the rare non-integer number.
@@ -96,8 +107,5 @@ pub fn to_json(value: &Value) -> String {
 
 /// `Number.prototype.toString`: JavaScript's (and `JSON.stringify`'s) shortest round-trip form.
 pub(crate) fn js_number(n: f64, out: &mut String) {
-    match js_sys::Number::from(n).to_string_with_radix(10) {
-        Ok(text) => out.push_str(&String::from(text)),
-        Err(_) => out.push_str("null"),
-    }
+    out.push_str(&number_text(n));
 }
