@@ -46,6 +46,7 @@ use crate::web::{convert, js_error, page, transport, Slot};
     try { f(a, b, c, d); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
   };
 }
+export function notify(listener, kind, detail) { try { listener.call(null, kind, detail); } catch (_) {} }
 export function set_timer(f, delay) { return setTimeout(f, delay); }
 export function clear_timer(handle) { clearTimeout(handle); }
 export function listen(hide, online, visibility) {
@@ -57,6 +58,9 @@ extern "C" {
     /// Wraps `f` so that an exception (or a trap) inside it is reported to `listener` as
     /// `"fault"` instead of reaching the page. Passes up to four arguments on.
     fn guard(f: &Function, listener: &JsValue) -> Function;
+    /// `listener(kind, detail)`, swallowing what it throws.
+    #[wasm_bindgen(js_name = notify)]
+    fn call_listener(listener: &Function, kind: &str, detail: &JsValue);
     /// `setTimeout(f, delay)`: the handle.
     fn set_timer(f: &Function, delay: i32) -> i32;
     /// `clearTimeout(handle)`.
@@ -587,7 +591,7 @@ impl Driver {
     fn notify(&self, kind: &str, detail: &JsValue) {
         let listener = self.listener.borrow().clone();
         if let Some(listener) = listener {
-            let _ = listener.call2(&JsValue::NULL, &JsValue::from_str(kind), detail);
+            call_listener(&listener, kind, detail);
         }
     }
 }
