@@ -15,14 +15,15 @@ use crate::web::convert;
 /// reads find nothing and writes fail with [`Error::StorageUnavailable`]: the tracker then works
 /// from memory for this page view.
 pub struct WebPlatform {
-    /// `localStorage`, or `None` when it could not be opened.
-    storage: Option<JsValue>,
+    /// Whether `localStorage` could be opened when persona started.
+    storage: bool,
 }
 
 #[wasm_bindgen(
-    inline_js = "export function open_storage() { try { return localStorage || undefined; } catch (_) {} }
-export function storage(s, op, k, v) {
+    inline_js = "export function open_storage() { try { return !!localStorage; } catch (_) { return false; } }
+export function storage(op, k, v) {
   try {
+    const s = localStorage;
     if (op == 0) return s.getItem(k);
     if (op == 1) return s.setItem(k, v), 0;
     if (op == 2) return s.removeItem(k), 0;
@@ -36,12 +37,12 @@ export function storage(s, op, k, v) {
 }"
 )]
 extern "C" {
-    /// `localStorage`, `undefined` when the browser refuses it.
-    fn open_storage() -> Option<JsValue>;
-    /// On storage `s`: `getItem(k)` (op 0, the item or `null`), `setItem(k, v)` (op 1, 0),
+    /// Whether `localStorage` can be opened (the browser may refuse it, or have none).
+    fn open_storage() -> bool;
+    /// On `localStorage`: `getItem(k)` (op 0, the item or `null`), `setItem(k, v)` (op 1, 0),
     /// `removeItem(k)` (op 2, 0) or the keys as a JSON array of strings (op 3). When the browser
     /// throws: 2 for a full quota, else 1. Never throws.
-    fn storage(s: &JsValue, op: u32, k: &str, v: &str) -> JsValue;
+    fn storage(op: u32, k: &str, v: &str) -> JsValue;
 }
 
 impl WebPlatform {
@@ -52,14 +53,16 @@ impl WebPlatform {
 
     /// True when localStorage could be opened.
     pub fn has_storage(&self) -> bool {
-        self.storage.is_some()
+        self.storage
     }
 
     /// Runs storage operation `op` (see [`storage`]): the browser's answer, or the error when
     /// it threw.
     fn run(&self, op: u32, key: &str, value: &str) -> Result<Option<JsValue>> {
-        let Some(s) = &self.storage else { return Ok(None) };
-        let out = storage(s, op, key, value);
+        if !self.storage {
+            return Ok(None);
+        }
+        let out = storage(op, key, value);
         match out.as_f64() {
             Some(2.0) => Err(Error::StorageFull),
             Some(1.0) => Err(Error::StorageUnavailable),
