@@ -921,25 +921,18 @@ pub(super) mod tests {
     fn searches_remember_the_click_and_campaigns_the_touches() {
         let config = ProfileConfig::default();
         let mut p = Profile::default();
-        let campaign = |source: &str| Value::object().with("source", source).with("medium", "email");
-        let mut searched = event("Products Searched", Value::object().with("query", "switch"), "s1");
-        searched.set(
-            "context",
-            Value::object()
-                .with("session", Value::object().with("id", "s1").with("number", 1.0))
-                .with("campaign", campaign("news")),
-        );
+        // An event of session `id` (visit `number`) that came through campaign `source`.
+        let visit = |name: &str, properties: Value, id: &str, number: f64, source: &str| {
+            let campaign = Value::object().with("source", source).with("medium", "email");
+            let session = Value::object().with("id", id).with("number", number);
+            event(name, properties, id)
+                .with("context", Value::object().with("session", session).with("campaign", campaign))
+        };
+        let searched = visit("Products Searched", Value::object().with("query", "switch"), "s1", 1.0, "news");
         p.record(&searched, 1, &config);
         p.record(&event("Product Clicked", console("c1", 299.0).with("query", "switch"), "s1"), 2, &config);
         assert_eq!(p.searches[0].clicked.as_deref(), Some("c1"));
-        let mut later = event("Product Viewed", console("c2", 99.0), "s2");
-        later.set(
-            "context",
-            Value::object()
-                .with("session", Value::object().with("id", "s2").with("number", 2.0))
-                .with("campaign", campaign("ads")),
-        );
-        p.record(&later, 3, &config);
+        p.record(&visit("Product Viewed", console("c2", 99.0), "s2", 2.0, "ads"), 3, &config);
         assert_eq!(
             p.first_touch.as_ref().and_then(|c| c.get("source")).and_then(Value::as_str),
             Some("news")
