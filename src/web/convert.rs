@@ -24,47 +24,14 @@ pub const MAX_DEPTH: usize = 32;
 /// stored outbox wraps around them.
 pub const STORED_MAX_DEPTH: usize = MAX_DEPTH + 8;
 
-#[wasm_bindgen(inline_js = "const PROTOS = [Array, String, Number, Boolean, Object].map((c) => c.prototype);
-export function stringify_checked(value) {
-  let large = false;
-  // Old libraries (Prototype.js) put toJSON on built-in prototypes, which would turn arrays and
-  // strings into JSON strings: they are set aside for the call and put back after.
-  const saved = [];
-  for (const p of PROTOS) {
-    const d = Object.getOwnPropertyDescriptor(p, 'toJSON');
-    if (d && d.configurable) { saved.push([p, d]); delete p.toJSON; }
-  }
-  try {
-    const text = JSON.stringify(value, function (key, v) {
-      const t = typeof v;
-      if (t === 'function' || t === 'symbol' || t === 'bigint') throw 0;
-      if (t === 'object' && v !== null) {
-        if (Array.isArray(v)) {
-          if (v.length > 32768) { large = true; throw 0; }
-        } else {
-          const p = Object.getPrototypeOf(v);
-          if (p !== Object.prototype && p !== null) throw 0;
-        }
-      }
-      return v;
-    });
-    return text === undefined ? 'null' : text;
-  } catch (_) {
-    return large ? 2 : 1;
-  } finally {
-    for (const [p, d] of saved) Object.defineProperty(p, 'toJSON', d);
-  }
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `JSON.stringify(value)` with persona's rules: the text, or 1 when the value is not
     /// acceptable, or 2 when it holds an array longer than any event can be. Never throws.
     fn stringify_checked(value: &JsValue) -> JsValue;
 }
 
-#[wasm_bindgen(
-    inline_js = "export function parse_json(text) { try { return JSON.parse(text); } catch (_) { return null; } }
-export function number_text(n) { return '' + n; }"
-)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `JSON.parse(text)`, `null` when it throws.
     fn parse_json(text: &str) -> JsValue;

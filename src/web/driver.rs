@@ -41,19 +41,7 @@ use crate::core::value::Value;
 use crate::web::platform::WebPlatform;
 use crate::web::{convert, js_error, page, transport, Slot};
 
-#[wasm_bindgen(inline_js = "export function guard(f, listener) {
-  return function (a, b, c, d) {
-    try { f(a, b, c, d); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
-  };
-}
-export function notify(listener, kind, detail) { try { listener.call(null, kind, detail); } catch (_) {} }
-export function set_timer(f, delay) { return setTimeout(f, delay); }
-export function clear_timer(handle) { clearTimeout(handle); }
-export function listen(hide, online, visibility) {
-  addEventListener('pagehide', hide);
-  addEventListener('online', online);
-  document.addEventListener('visibilitychange', visibility);
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// Wraps `f` so that an exception (or a trap) inside it is reported to `listener` as
     /// `"fault"` instead of reaching the page. Passes up to four arguments on.

@@ -67,30 +67,7 @@ pub fn global_privacy_control() -> bool {
     environment().get(2).as_bool() == Some(true)
 }
 
-#[wasm_bindgen(inline_js = "export function page_fields(keys) {
-  const l = typeof location === 'undefined' ? {} : location;
-  const d = typeof document === 'undefined' ? {} : document;
-  let p = null;
-  try { p = new URLSearchParams(l.search || ''); } catch (_) {}
-  return [l.href, l.pathname, l.search, d.title, d.referrer].concat(keys.map((k) => p && p.get(k)));
-}
-export function environment() {
-  const n = typeof navigator === 'undefined' ? {} : navigator;
-  let zone;
-  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) {}
-  return [n.language, zone, n.globalPrivacyControl];
-}
-export function page_hidden() {
-  return typeof document !== 'undefined' && document.visibilityState === 'hidden';
-}
-export function selector_valid(s) {
-  if (typeof document === 'undefined') return true;
-  try { document.createDocumentFragment().querySelector(s); return true; } catch (_) { return false; }
-}
-export function device_class() {
-  const ua = typeof navigator === 'undefined' ? '' : navigator.userAgent || '';
-  return /iPad|Tablet|Android(?!.*Mobi)/i.test(ua) ? 1 : /Mobi|iPhone|Android/i.test(ua) ? 0 : 2;
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `[href, pathname, search, title, referrer, ...the query parameters named in keys]`
     /// (strings, or `undefined`/`null` where the browser has none), read in one call.

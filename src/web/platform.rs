@@ -19,23 +19,7 @@ pub struct WebPlatform {
     storage: bool,
 }
 
-#[wasm_bindgen(
-    inline_js = "export function open_storage() { try { return !!localStorage; } catch (_) { return false; } }
-export function storage(op, k, v) {
-  try {
-    const s = localStorage;
-    if (op == 0) return s.getItem(k);
-    if (op == 1) return s.setItem(k, v), 0;
-    if (op == 2) return s.removeItem(k), 0;
-    const keys = [];
-    for (let i = 0; i < s.length; i++) { const key = s.key(i); if (key !== null) keys.push(key); }
-    return JSON.stringify(keys);
-  } catch (e) {
-    const name = e && e.name;
-    return name == 'QuotaExceededError' || name == 'NS_ERROR_DOM_QUOTA_REACHED' ? 2 : 1;
-  }
-}"
-)]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// Whether `localStorage` can be opened (the browser may refuse it, or have none).
     fn open_storage() -> bool;
@@ -131,10 +115,7 @@ impl Entropy for WebPlatform {
     }
 }
 
-#[wasm_bindgen(inline_js = "export function regex_test(pattern, insensitive, input) {
-  try { return new RegExp(pattern, insensitive ? 'i' : '').test(input) ? 1 : 0; } catch (_) { return -1; }
-}
-export function same_lowercase(a, b) { return a.toLowerCase() === b.toLowerCase(); }")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `a.toLowerCase() === b.toLowerCase()`.
     fn same_lowercase(a: &str, b: &str) -> bool;

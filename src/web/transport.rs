@@ -15,41 +15,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::wire::Body;
 
-#[wasm_bindgen(inline_js = "export function keepalive_supported() {
-  return typeof Request !== 'undefined' && 'keepalive' in Request.prototype;
-}
-export async function send(url, body, json, auth, keepalive, transform, id, done) {
-  let status = 0, retryAfter, failed = false;
-  await 0;
-  if (transform) {
-    try {
-      let result = transform.call(null, JSON.parse(body));
-      if (result instanceof Promise) result = await result;
-      if (result === null || result === undefined) status = 204;
-      else if (typeof (body = typeof result == 'string' ? result : JSON.stringify(result)) != 'string') throw 0;
-    } catch (_) {
-      failed = true;
-    }
-  }
-  if (!status && !failed) {
-    try {
-      const init = { method: 'POST', body, credentials: 'same-origin' };
-      if (keepalive) init.keepalive = true;
-      if (json || auth != null) {
-        const headers = (init.headers = new Headers());
-        if (json) headers.set('Content-Type', 'application/json');
-        if (auth != null) headers.set('Authorization', auth);
-      }
-      const response = await fetch(url, init);
-      retryAfter = response.headers.get('retry-after');
-      if (keepalive) {
-        try { await response.text(); } catch (_) {}
-      }
-      status = response.status;
-    } catch (_) {}
-  }
-  done(id, status, retryAfter, failed);
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// Whether `fetch` understands `keepalive` (`Request.prototype.keepalive`): Chromium 66+,
     /// Safari 13+, Firefox 133+.
