@@ -23,7 +23,7 @@ step "cargo build (wasm32, release)"
 remap=()
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap+=("--remap-path-prefix=$dir="); done
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remap[*]}"
-cargo build --release --target wasm32-unknown-unknown -p persona
+cargo build --release --target wasm32-unknown-unknown -p persona --no-default-features
 
 step "wasm-bindgen"
 rm -rf pkg dist

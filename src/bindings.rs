@@ -9,7 +9,8 @@
 //! took 2.3 KB gzip off the script-tag path. The methods behind it stay Rust methods, which the
 //! browser tests call.
 
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;

@@ -27,6 +27,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// The event for a click on an element with these attributes, or `None` when they do not
 /// describe one.

@@ -25,6 +25,7 @@
 //! share; the six orderings (`$lt`…, `$vlt`…) are one comparison and a mask of the outcomes that
 //! pass.
 
+use crate::prelude::*;
 use core::cmp::Ordering;
 
 use crate::core::error::{Error, Result};

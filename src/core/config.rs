@@ -29,6 +29,7 @@ use crate::core::profile::ProfileConfig;
 use crate::core::segments::Segment;
 use crate::core::value::Value;
 use crate::core::wire::Format;
+use crate::prelude::*;
 
 /// Validated SDK configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +196,7 @@ impl Config {
         for (i, ((key, min, max, default), slot)) in WHOLE.iter().zip(&mut whole).enumerate() {
             let obj = if i < COLLECTOR_WHOLE { c } else { options };
             let n = number(obj, key, f64::from(*min), f64::from(*max), f64::from(*default)).ok();
-            *slot = n.filter(|n| n.fract() == 0.0).ok_or(Error::OptionInvalid(key))? as u32;
+            *slot = n.filter(|n| crate::core::num::is_whole(*n)).ok_or(Error::OptionInvalid(key))? as u32;
         }
         let [batch_size, flush_interval_ms, max_queue, max_queue_bytes, retry_base_ms, retry_max_ms, max_event_bytes, session_timeout_ms] =
             whole;

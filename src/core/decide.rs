@@ -20,6 +20,7 @@ use crate::core::condition::{self, Host};
 use crate::core::error::{Error, Result};
 use crate::core::profile::{Profile, ProfileConfig};
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// The choice and, per candidate, why: `{id, eligible, score, reason}` where reason is
 /// `"condition"` (it did not hold), `"excluded:<segment>"`, or `"scored"`.

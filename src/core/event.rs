@@ -13,6 +13,7 @@
 use crate::core::error::{Error, Result};
 use crate::core::time::iso8601;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Longest accepted event name, in characters.
 pub const MAX_NAME_LEN: usize = 200;

@@ -13,6 +13,7 @@
 
 use crate::core::time::push_num;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Largest integer a double holds exactly (2^53).
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
@@ -54,7 +55,7 @@ pub fn write(value: &Value, out: &mut String, float: &dyn Fn(f64, &mut String)) 
 pub fn number(n: f64, out: &mut String, float: &dyn Fn(f64, &mut String)) {
     if !n.is_finite() {
         out.push_str("null");
-    } else if n.fract() == 0.0 && n.abs() < MAX_SAFE {
+    } else if crate::core::num::is_whole(n) && n.abs() < MAX_SAFE {
         if n < 0.0 {
             out.push('-');
         }

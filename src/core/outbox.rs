@@ -7,7 +7,8 @@
 //! stable `messageId` lets the collector make storage exactly-once. The whole queue, including
 //! the batch in flight, is what gets persisted: a crash mid-request resends, never loses.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};

@@ -8,6 +8,7 @@
 use crate::core::condition::Host;
 use crate::core::error::Result;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Key/value persistence (localStorage in the browser). Every method reports failure instead of
 /// panicking; callers treat storage as best effort.

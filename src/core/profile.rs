@@ -22,7 +22,9 @@
 
 use crate::core::config::number;
 use crate::core::error::{Error, Result};
+use crate::core::num;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 mod stored;
 pub use stored::STORED_VERSION;
@@ -156,7 +158,7 @@ fn exp2(x: f64) -> f64 {
     if x.is_nan() || x <= -1000.0 {
         return 0.0; // gone
     }
-    let whole = x.floor().min(0.0);
+    let whole = num::floor(x).min(0.0);
     let t = (x - whole) * core::f64::consts::LN_2;
     let (mut term, mut sum) = (1.0, 1.0);
     for k in 1..14 {
@@ -248,7 +250,7 @@ fn capped(s: &str) -> String {
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(capped(s)),
-        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9e15 => {
+        Value::Number(n) if num::is_whole(*n) && n.abs() < 9e15 => {
             let mut out = String::new();
             crate::core::json::number(*n, &mut out, &|_, _| {});
             Some(out)
@@ -619,7 +621,7 @@ impl Profile {
             times.push((id, at));
         }
         for (_, n) in counts {
-            if !n.as_f64().is_some_and(|n| n >= 0.0 && n.fract() == 0.0) {
+            if !n.as_f64().is_some_and(|n| n >= 0.0 && num::is_whole(n)) {
                 return Err(Error::PropertyInvalid("counts"));
             }
         }
@@ -677,7 +679,7 @@ impl Profile {
     /// The tracker adds `user_id`, `device.type` and `segments` (see `Tracker::attributes`).
     pub fn attributes(&self, now: u64, config: &ProfileConfig) -> Value {
         const DAY: f64 = 86_400_000.0;
-        let days = |since: u64| ((now.saturating_sub(since)) as f64 / DAY).floor();
+        let days = |since: u64| num::floor((now.saturating_sub(since)) as f64 / DAY);
         let ids = |items: &mut dyn Iterator<Item = &String>| {
             Value::Array(items.map(|s| s.as_str().into()).collect())
         };

@@ -3,6 +3,7 @@
 //! `iso8601(ms)` renders milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (the form
 //! of JavaScript's `Date.prototype.toISOString` for years 0000..=9999) without `core::fmt`.
 
+use crate::prelude::*;
 /// Formats milliseconds since 1970-01-01T00:00:00Z as an ISO-8601 UTC timestamp.
 pub fn iso8601(ms: u64) -> String {
     let days = ms / 86_400_000;

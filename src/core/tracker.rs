@@ -17,6 +17,7 @@ use crate::core::session::{self, Session, Visit};
 use crate::core::tabs;
 use crate::core::value::Value;
 use crate::core::wire::{self, Body};
+use crate::prelude::*;
 
 mod personal;
 mod privacy;

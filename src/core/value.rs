@@ -5,6 +5,7 @@
 //! `JSON.stringify` in the wasm build), which keeps float formatting out of the wasm artifact.
 //! Objects keep insertion order, like JavaScript objects with string keys.
 
+use crate::prelude::*;
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {

@@ -9,6 +9,7 @@
 //! page hands over can make an exception escape through the wasm. `toJSON` methods an old library
 //! put on built-in prototypes (Prototype.js turns arrays into strings) are set aside meanwhile.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 

@@ -22,8 +22,9 @@
 //! through a small JS guard that catches whatever escapes, so nothing persona does can surface as
 //! an uncaught exception in the page.
 
-use std::cell::Cell;
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use ::core::cell::Cell;
+use alloc::rc::{Rc, Weak};
 
 use js_sys::Function;
 use wasm_bindgen::closure::Closure;

@@ -26,7 +26,7 @@ use wasm_bindgen::JsValue;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-use std::cell::{Ref, RefCell, RefMut};
+use ::core::cell::{Ref, RefCell, RefMut};
 
 use crate::core::error::Error;
 

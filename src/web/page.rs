@@ -1,6 +1,7 @@
 //! The page context stamped on every event, read from `location` and `document` in one small
 //! JS function per read (cheaper in the module than a web-sys call per field).
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 

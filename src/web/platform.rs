@@ -1,5 +1,6 @@
 //! The core's ports implemented with browser APIs.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 

@@ -3,6 +3,7 @@
 use super::{Profile, Purchase, Score, Search};
 use crate::core::json;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Version of the stored form ([`Profile::to_json`]). Version 1 (before identity and segment
 /// membership were kept: no `tr`, `sg`) is read and migrated; a `u` left by an earlier build is

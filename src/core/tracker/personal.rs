@@ -19,6 +19,7 @@ use crate::core::platform::Platform;
 use crate::core::profile::{self, Profile};
 use crate::core::segments;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// localStorage key of the visitor profile (see [`crate::core::profile`]).
 pub const KEY_PROFILE: &str = "persona:profile";

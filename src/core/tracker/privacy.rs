@@ -8,6 +8,7 @@ use crate::core::error::Result;
 use crate::core::id;
 use crate::core::outbox::Outbox;
 use crate::core::platform::Platform;
+use crate::prelude::*;
 
 impl<P: Platform> Tracker<P> {
     /// What the visitor allowed so far.

@@ -22,6 +22,7 @@ use crate::core::platform::Codec;
 use crate::core::time::parse_iso8601;
 use crate::core::value::Value;
 use crate::core::wire::decimal;
+use crate::prelude::*;
 
 /// Schema of the request body.
 pub const PAYLOAD_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4";
