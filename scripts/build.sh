@@ -38,8 +38,18 @@ mkdir -p dist
 # --low-memory-unused: the first 1 KiB of memory is never addressed (rustc puts the 1 MiB stack
 # there, growing down from 1 MiB, with the data above it), so constant offsets can be folded into
 # loads and stores. --merge-similar-functions before inlining merges more near-duplicates.
-wasm-opt --low-memory-unused --merge-similar-functions -Oz --converge --strip-debug --strip-producers \
-  pkg/persona_bg.wasm -o dist/persona.wasm
+opt() {
+  wasm-opt --low-memory-unused --merge-similar-functions -Oz --converge --strip-debug --strip-producers \
+    "$1" -o dist/persona.wasm
+}
+opt pkg/persona_bg.wasm
+# Table slots nothing can call any more (scripts/prune-table.mjs) point at a trap; wasm-opt then
+# drops the functions behind them. Usually one round; stops when a round prunes nothing.
+for _ in 1 2 3; do
+  pruned=$(node scripts/prune-table.mjs dist/persona.wasm dist/persona.wasm)
+  [ "$pruned" = 0 ] && break
+  opt dist/persona.wasm
+done
 
 step "tsc (types)"
 tsc -p js/tsconfig.json
