@@ -116,6 +116,10 @@ export async function send(url, body, json, auth, keepalive, transform, id, done
   done(id, status, retryAfter, failed);
 }
 
+export function beacon(url, body) {
+  try { return navigator.sendBeacon(url, body); } catch (_) { return false; }
+}
+
 // --- platform.rs
 export function open_storage() { try { return !!localStorage; } catch (_) { return false; } }
 export function storage(op, k, v) {
@@ -131,6 +135,9 @@ export function storage(op, k, v) {
     const name = e && e.name;
     return name == 'QuotaExceededError' || name == 'NS_ERROR_DOM_QUOTA_REACHED' ? 2 : 1;
   }
+}
+export function fill_random(buf) {
+  try { crypto.getRandomValues(buf); return true; } catch (_) { return false; }
 }
 
 export function regex_test(pattern, insensitive, input) {

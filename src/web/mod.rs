@@ -1,4 +1,4 @@
-//! Browser glue: the only code that touches `web-sys` and `js-sys`.
+//! Browser glue: the only code that touches `js-sys` and the browser (through `glue.js`).
 //!
 //! - [`convert`]: JS values ⇄ [`crate::core::value::Value`], with the checks `track` needs;
 //! - [`platform`]: [`WebPlatform`](platform::WebPlatform), the core's ports over localStorage,

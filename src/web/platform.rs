@@ -28,6 +28,8 @@ extern "C" {
     /// `removeItem(k)` (op 2, 0) or the keys as a JSON array of strings (op 3). When the browser
     /// throws: 2 for a full quota, else 1. Never throws.
     fn storage(op: u32, k: &str, v: &str) -> JsValue;
+    /// `crypto.getRandomValues(buf)`: false when the browser has no secure random numbers.
+    fn fill_random(buf: &mut [u8]) -> bool;
 }
 
 impl WebPlatform {
@@ -112,7 +114,13 @@ impl Codec for WebPlatform {
 
 impl Entropy for WebPlatform {
     fn fill(&self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|_| Error::EntropyUnavailable)
+        // At most 64 KiB per call (the browser's limit); ids take 16 bytes.
+        for chunk in buf.chunks_mut(65_536) {
+            if !fill_random(chunk) {
+                return Err(Error::EntropyUnavailable);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -49,6 +49,10 @@ extern "C" {
         id: u32,
         done: &js_sys::Function,
     );
+
+    /// `navigator.sendBeacon(url, body)`; false when the browser refused it or has none.
+    #[wasm_bindgen(js_name = beacon)]
+    fn send_beacon(url: &str, body: &str) -> bool;
 }
 
 /// Hands `body` to `navigator.sendBeacon`, which outlives the page but reports nothing back.
@@ -58,8 +62,7 @@ pub fn beacon(url: &str, body: &Body) -> bool {
     if body.json || body.authorization.is_some() {
         return false;
     }
-    web_sys::window()
-        .is_some_and(|w| w.navigator().send_beacon_with_opt_str(url, Some(&body.text)).unwrap_or(false))
+    send_beacon(url, &body.text)
 }
 
 /// Parses `Retry-After`: delta-seconds (digits only) or an HTTP date, into ms from now.
