@@ -498,9 +498,10 @@ function personaAttributes(element: HTMLElement): Record<string, string | number
 }
 
 /**
- * What an `Element Clicked` event is made of: tag, id, resolved `href` of links, and label
- * candidates in order of preference (text, `aria-label`, `title`, an image's `alt`, the caption
- * of a form button). Never the value of a field the visitor types into.
+ * What an `Element Clicked` event is made of: tag, id, label candidates in order of preference
+ * (text, `aria-label`, `title`, an image's `alt`, the caption of a form button) and, for links,
+ * the `href` without fragment and credentials with the link's and the page's host names. Never
+ * the value of a field the visitor types into.
  */
 function describe(element: Element): Record<string, unknown> {
   const caption = element instanceof HTMLInputElement && /^(submit|button|reset)$/.test(element.type) ? element.value : null;
@@ -511,8 +512,19 @@ function describe(element: Element): Record<string, unknown> {
     element.querySelector("img[alt]")?.getAttribute("alt"),
     caption,
   ];
-  const link = element instanceof HTMLAnchorElement || element instanceof HTMLAreaElement;
-  return { tag: element.localName, id: element.id, text, href: link ? element.href : undefined };
+  const description: Record<string, unknown> = { tag: element.localName, id: element.id, text };
+  if (element instanceof HTMLAnchorElement || element instanceof HTMLAreaElement) {
+    // The browser's URL parser: the link without fragment and credentials, and the host names
+    // that tell an outbound link.
+    try {
+      const url = new URL(element.href);
+      url.hash = url.username = url.password = "";
+      Object.assign(description, { href: url.href, host: url.hostname, pageHost: location.hostname });
+    } catch {
+      // no usable href: a link without a destination
+    }
+  }
+  return description;
 }
 
 const TAB_LOCK = "persona-tab:";

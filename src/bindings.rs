@@ -220,8 +220,8 @@ impl Persona {
     }
 
     /// A click on a link or button matched by `clickSelector`, not inside an annotated element:
-    /// `element` is `{tag, id, text: [label candidates], href?}` (see `core::autotrack`). Records
-    /// an `Element Clicked` event; never throws.
+    /// `element` is `{tag, id, text: [label candidates], href?, host?, pageHost?}` (see
+    /// `core::autotrack::element_click`). Records an `Element Clicked` event; never throws.
     pub fn element_clicked(&self, element: JsValue) {
         if let Ok(element) = convert::to_value(&element) {
             self.driver.element_clicked(element);

@@ -315,7 +315,7 @@ impl Driver {
         if self.stopped.get() || self.tracker.borrow().config().click_selector.is_none() {
             return;
         }
-        if let Some(properties) = autotrack::element_click(&element, &self.page().url) {
+        if let Some(properties) = autotrack::element_click(&element) {
             let _ = self.record(Some(autotrack::ELEMENT_CLICKED), properties);
         }
     }
