@@ -1,6 +1,6 @@
 // What the benchmarks in bench/ share: where things are, and how a benchmark gives up.
-import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -24,4 +24,19 @@ export function failWith(name) {
     console.error(`bench/${name}: ${msg}`);
     process.exit(1);
   };
+}
+
+/** Writes `results/<name>.json` and `results/<name>.md` and says so, with the run's duration. */
+export function writeResults(name, result, markdown) {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `${name}.md`), markdown);
+  const seconds = result.seconds == null ? "" : ` in ${result.seconds} s`;
+  console.log(`wrote ${relative(root, join(resultsDir, `${name}.md`))} and ${name}.json${seconds}`);
+}
+
+/** Gives up (`fail`) unless the build measured has every one of `files`. */
+export function requireDist(fail, files) {
+  const missing = files.filter((f) => !existsSync(join(dist, f)));
+  if (missing.length) fail(`${dist} has no ${missing.join(", ")}; run npm run build first`);
 }

@@ -231,7 +231,7 @@ function rows(r) {
   };
   const notes = (...parts) => parts.filter(Boolean).join("; ");
   // Say what persona does in this build, not what it will do: update as capabilities land.
-  const does = "tracking + durable outbox (profile, experiments, search, recs: next issues)";
+  const does = "tracking, profile, segments, next best action (experiments, search, recs: next issues)";
   const out = [
     line("persona, script tag", "persona.js + persona.wasm", does, scriptTag, "as shipped in dist/", true),
     line("persona, npm", "index.js bundle + persona.wasm", does, npm,

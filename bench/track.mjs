@@ -15,13 +15,13 @@
 //
 //   node bench/track.mjs                     # needs a built dist/ (npm run build)
 //   BENCH_ROUNDS=3 node bench/track.mjs      # fewer rounds (default 5)
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import { CHROMIUM, launchBrowser } from "../tests/e2e/harness.mjs";
-import { benchDir, dist, failWith, resultsDir, root, version } from "./common.mjs";
+import { benchDir, dist, failWith, requireDist, root, version, writeResults } from "./common.mjs";
+import { mainThreadMeter, median, ms, profileSummary, profileWasm, quantile, round, spread, watchedPage, x2 } from "./speed.mjs";
 
 const pageDir = join(benchDir, "track");
 
@@ -337,42 +337,12 @@ ${scripts}
   return { pages, esbuild: esbuild.version };
 }
 
-/**
- * persona.wasm as `scripts/build.sh` makes it, but keeping the function names, so the profile
- * says which Rust functions the time goes to: the same wasm-opt passes on pkg/persona_bg.wasm
- * without --strip-debug. Returns the folder, or null (then the shipped module is profiled).
- */
-function profileWasm() {
-  const input = join(root, "pkg", "persona_bg.wasm");
-  const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-  if (process.env.PERSONA_DIST || !existsSync(input) || !existsSync(wasmOpt)) return null;
-  const dir = mkdtempSync(join(tmpdir(), "persona-track-"));
-  try {
-    const passes = ["--low-memory-unused", "--merge-similar-functions", "-Oz", "--converge"];
-    execFileSync(wasmOpt, [...passes, "-g", input, "-o", join(dir, "persona.wasm")], { stdio: "ignore" });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The run.
 
-const metric = (metrics, name) => metrics.find((m) => m.name === name)?.value ?? 0;
-
 /** Opens a fresh context with the SDK's page, starts the SDK and warms it up. */
 async function openPage(browser, srv, pageId, expectWarm, { instrument = false } = {}) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  page.on("request", (r) => {
-    const u = r.url();
-    if (!u.startsWith(srv.origin) && !u.startsWith(srv.collector)) srv.state.unexpected.push(`${r.method()} ${u}`);
-  });
+  const { context, page, errors } = await watchedPage(browser, [srv.origin, srv.collector], srv.state.unexpected);
   if (instrument) await page.addInitScript(instrumentation);
   srv.state.log = newLog();
   await page.goto(`${srv.origin}/page/${pageId}.html`);
@@ -390,27 +360,20 @@ async function measureOnce(browser, srv, sdk, events, { profile = false, instrum
   const run = await openPage(browser, srv, pageId, sdk.baseline ? 0 : WARMUP + 1, { instrument });
   const { context, page } = run;
   try {
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
     await page.evaluate((evs) => window.bench.stash(evs), events);
     if (instrument) await page.evaluate(() => window.benchIo.reset());
-    if (profile) {
-      await cdp.send("Profiler.enable");
-      await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
-      await cdp.send("Profiler.start");
-    }
+    const meter = await mainThreadMeter(context, page, { profile });
     srv.state.log = newLog();
-    const before = (await cdp.send("Performance.getMetrics")).metrics;
+    await meter.start();
     const { times, taskTimes } = await page.evaluate((gap) => window.bench.run(gap), GAP_MS);
     const delivered = await settle(srv.state, expected, sdk.id);
-    const after = (await cdp.send("Performance.getMetrics")).metrics;
-    const cpuProfile = profile ? (await cdp.send("Profiler.stop")).profile : null;
+    const { taskMs, scriptMs, cpuProfile } = await meter.stop();
     const io = instrument ? await page.evaluate(() => window.benchIo.read()) : null;
     return {
       times,
       taskTimes,
-      scriptMs: (metric(after, "ScriptDuration") - metric(before, "ScriptDuration")) * 1000,
-      taskMs: (metric(after, "TaskDuration") - metric(before, "TaskDuration")) * 1000,
+      scriptMs,
+      taskMs,
       delivered,
       ...traffic(srv.state.log.requests),
       crossOriginIsolated: run.crossOriginIsolated,
@@ -523,17 +486,7 @@ function instrumentation() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Statistics and the profile.
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-};
+// Statistics.
 
 function summarise(sdk, runs) {
   const per = (f) => median(runs.map(f));
@@ -578,78 +531,10 @@ function summarise(sdk, runs) {
   };
 }
 
-/**
- * Self time per function and per kind of code in CDP CPU profiles (summed over the runs), and
- * the inclusive time of persona's wasm functions (a sample counts once for every distinct
- * function on its stack).
- */
-function profileSummary(profiles, wasmNamed) {
-  const add = (map, key, ms) => map.set(key, (map.get(key) || 0) + ms);
-  const functions = new Map();
-  const kinds = new Map();
-  const inclusive = new Map();
-  let total = 0;
-  for (const profile of profiles) {
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const parent = new Map();
-    for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n);
-    for (let i = 0; i < profile.samples.length; i++) {
-      const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000; // ms until the next sample
-      const node = byId.get(profile.samples[i]);
-      const kind = kindOf(node.callFrame);
-      total += dt;
-      add(kinds, kind, dt);
-      add(functions, `${node.callFrame.functionName || "(anonymous)"}\u0000${kind}`, dt);
-      const onStack = new Set();
-      for (let n = node; n; n = parent.get(n.id)) {
-        if (kindOf(n.callFrame) === "persona wasm") onStack.add(rustName(n.callFrame.functionName));
-      }
-      for (const f of onStack) add(inclusive, f, dt);
-    }
-  }
-  const busy = total - (kinds.get("idle") || 0);
-  const top = [...functions]
-    .filter(([k]) => !k.endsWith("\u0000idle"))
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 15)
-    .map(([k, ms]) => {
-      const [name, kind] = k.split("\u0000");
-      return { function: rustName(name), kind, ms: round(ms, 2), share: round(ms / busy, 3) };
-    });
-  const wasmInclusive = [...inclusive]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 15)
-    .map(([name, ms]) => ({ function: name, ms: round(ms, 2), share: round(ms / busy, 3) }));
-  const kindList = [...kinds]
-    .filter(([k]) => k !== "idle")
-    .sort((a, b) => b[1] - a[1])
-    .map(([kind, ms]) => ({ kind, ms: round(ms, 2), share: round(ms / busy, 3) }));
-  const sampledBusyMs = round(busy, 1);
-  return { runs: profiles.length, sampledBusyMs, wasmNames: wasmNamed, kinds: kindList, top, wasmInclusive };
-}
-
-function kindOf(cf) {
-  const wasm = cf.url.endsWith(".wasm") || cf.url.startsWith("wasm://") || /^\$?wasm-function/.test(cf.functionName);
-  if (wasm) return "persona wasm";
-  if (cf.url.includes("/dist/persona.js")) return "persona JS glue";
-  if (cf.functionName === "(idle)") return "idle";
-  if (cf.functionName === "(program)") return "browser (not JS)";
-  if (cf.functionName === "(garbage collector)") return "garbage collector";
-  if (!cf.url) return "browser APIs / builtins";
-  return "page + harness";
-}
-
-/** A Rust symbol without its hash (`persona::core::tracker::Tracker::record`). */
-const rustName = (name) => (name || "(anonymous)").replace(/^\$/, "").replace(/::h[0-9a-f]{16}$/, "");
-
-const round = (x, digits) => Math.round(x * 10 ** digits) / 10 ** digits;
-
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  if (!existsSync(join(dist, "persona.js")) || !existsSync(join(dist, "persona.wasm"))) {
-    fail(`${dist} has no persona.js/persona.wasm; run npm run build first`);
-  }
+  requireDist(fail, ["persona.js", "persona.wasm"]);
   if (!existsSync(CHROMIUM)) fail(`no Chromium at ${CHROMIUM}; run bash scripts/setup.sh`);
   const started = Date.now();
   const load = loadavg()[0];
@@ -734,11 +619,8 @@ async function main() {
       unexpectedRequests: [...new Set(srv.state.unexpected)],
       seconds: round((Date.now() - started) / 1000, 1),
     };
-    mkdirSync(resultsDir, { recursive: true });
-    writeFileSync(join(resultsDir, "track.json"), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(resultsDir, "track.md"), markdown(result));
     console.log(`\n${table(result).join("\n")}\n`);
-    console.log(`wrote ${relative(root, join(resultsDir, "track.md"))} and track.json in ${result.seconds} s`);
+    writeResults("track", result, markdown(result));
     const bad = summary.filter((s) => s.errors.length);
     for (const s of bad) console.error(`bench/track: ${s.id}: page errors: ${s.errors.join("; ")}`);
     const extra = summary.filter((s) => !s.baseline && s.delivered.some((n) => n !== EVENTS));
@@ -772,16 +654,6 @@ function ratios(summary) {
     };
   }
   return out;
-}
-
-const ms = (x, d = 3) => (x == null ? "—" : x.toFixed(d));
-const x2 = (x) => (x == null ? "—" : `${x.toFixed(2)}×`);
-
-/** "median (lowest–highest round)". */
-function spread(value, rounds, digits, shift = 0) {
-  const xs = rounds.map((x) => x - shift);
-  if (xs.length < 2) return ms(value - shift, digits);
-  return `${ms(value - shift, digits)} (${ms(Math.min(...xs), digits)}–${ms(Math.max(...xs), digits)})`;
 }
 
 function rowsFor(r) {

@@ -11,21 +11,65 @@
  * its notifications into `on()` callbacks and `persona:*` DOM events. Every decision is made in
  * Rust. If the module cannot load, the API keeps working and does nothing ("degraded").
  */
-import initWasm, { Persona as Engine } from "../pkg/persona.js";
+import initWasm, { Persona as WasmPersona } from "../pkg/persona.js";
 import type {
+  Candidate,
   Command,
   ConsentApi,
   ConsentCategory,
+  Decision,
   ErrorCode,
   InitOptions,
   PersonaError,
   PersonaEvents,
+  ProfileApi,
+  ProfileImport,
+  ProfileSnapshot,
   Properties,
   Transform,
   WireEvent,
 } from "./types.js";
 
 export type * from "./types.js";
+
+/**
+ * The engine's operations, run as `engine.call(op, a?, b?)`: one wasm export instead of one per
+ * method keeps the module and its glue small. The numbers are `op` in `src/bindings.rs` (the
+ * browser tests compare the two); esbuild inlines them.
+ */
+const enum Op {
+  Start = 0,
+  Track = 1,
+  Page = 2,
+  Identify = 3,
+  Reset = 4,
+  Profile = 5,
+  ImportProfile = 6,
+  Segments = 7,
+  InSegment = 8,
+  Decide = 9,
+  AnonymousId = 10,
+  Navigated = 11,
+  Clicked = 12,
+  ClickSelector = 13,
+  ElementClicked = 14,
+  Searched = 15,
+  Consent = 16,
+  SetConsent = 17,
+  TabId = 18,
+  Reclaim = 19,
+  Forget = 20,
+  Pending = 21,
+  Flush = 22,
+  Shutdown = 23,
+  SetListener = 24,
+  SetTransform = 25,
+}
+
+/** The engine as this wrapper uses it: `call` runs an {@link Op}; unused arguments are left out. */
+interface Engine {
+  call(op: Op, a?: unknown, b?: unknown): unknown;
+}
 
 type Listener<K extends keyof PersonaEvents> = (detail: PersonaEvents[K]) => void;
 
@@ -112,15 +156,15 @@ export class Persona {
       const loaded = await loadWasm(options?.wasm);
       if (!loaded) return new Persona(null);
       const [engineOpts, transform] = engineOptions(options);
-      const engine = new Engine(engineOpts); // throws PersonaError on bad options
-      if (transform) engine.setTransform(transform);
+      const engine: Engine = new WasmPersona(engineOpts); // throws PersonaError on bad options
+      if (transform) engine.call(Op.SetTransform, transform);
       const persona = new Persona(engine);
-      engine.setListener((kind: keyof PersonaEvents | "fault", detail: never) =>
+      engine.call(Op.SetListener, (kind: keyof PersonaEvents | "fault", detail: never) =>
         kind === "fault" ? persona.#fault(detail) : persona.#dispatch(kind, detail),
       );
       const locks = webLocks();
-      if (locks) await holdTabLock(locks, engine.tabId());
-      engine.start();
+      if (locks) await holdTabLock(locks, engine.call(Op.TabId) as string);
+      engine.call(Op.Start);
       persona.#watchNavigation();
       persona.#watchClicks();
       persona.#watchSearches();
@@ -151,27 +195,67 @@ export class Persona {
    * (`event_too_large`); then nothing is enqueued. Returns `null` when degraded.
    */
   track(name: string, properties?: Properties): WireEvent | null {
-    return this.#call((e) => e.track(name, properties) as WireEvent, null);
+    return this.#call((e) => e.call(Op.Track, name, properties) as WireEvent, null);
   }
 
   /** Records a page view (done automatically at init unless `pageview: false`). */
   page(properties?: Properties): WireEvent | null {
-    return this.#call((e) => e.page(properties) as WireEvent, null);
+    return this.#call((e) => e.call(Op.Page, properties) as WireEvent, null);
+  }
+
+  /**
+   * The visitor logged in: later events carry `userId`, `traits` join the profile, and an
+   * `identify` event goes to the collector. The anonymous history stays. Throws
+   * `property_invalid` for an empty id or nested traits.
+   */
+  identify(userId: string, traits?: Record<string, string | number | boolean | null>): WireEvent | null {
+    return this.#call((e) => e.call(Op.Identify, userId, traits) as WireEvent, null);
+  }
+
+  /** The visitor logged out: a new anonymous id; the profile, user id and traits are forgotten. */
+  reset(): void {
+    this.#call((e) => e.call(Op.Reset), undefined);
+  }
+
+  /**
+   * The visitor profile: `p.profile()` returns a read-only snapshot (`null` when degraded),
+   * `p.profile.import(data)` merges what the shop knows from other channels.
+   */
+  readonly profile: ProfileApi = Object.assign(() => this.#call((e) => e.call(Op.Profile) as ProfileSnapshot, null), {
+    import: (data: ProfileImport) => this.#call((e) => e.call(Op.ImportProfile, data), undefined),
+  });
+
+  /** Keys of the segments the visitor is in (`[]` when degraded). */
+  segments(): string[] {
+    return this.#call((e) => e.call(Op.Segments) as string[], []);
+  }
+
+  /** True when the visitor is in segment `key`. */
+  inSegment(key: string): boolean {
+    return this.#call((e) => e.call(Op.InSegment, String(key)) as boolean, false);
+  }
+
+  /**
+   * The next best action for `slot`: the eligible candidate with the highest weight × (1 +
+   * the visitor's affinity for its facets), and why each candidate won or lost.
+   */
+  decide(slot: string, candidates: Candidate[]): Decision {
+    return this.#call((e) => e.call(Op.Decide, String(slot), candidates) as Decision, { slot, choice: null, explanation: [] });
   }
 
   /** The visitor's anonymous id (UUID v4), or `null` when degraded. */
   anonymousId(): string | null {
-    return this.#call((e) => e.anonymousId(), null);
+    return this.#call((e) => e.call(Op.AnonymousId) as string, null);
   }
 
   /** Events recorded and not yet acknowledged by the collector. */
   pending(): number {
-    return this.#call((e) => e.pending(), 0);
+    return this.#call((e) => e.call(Op.Pending) as number, 0);
   }
 
   /** Sends queued events now instead of waiting for the flush interval. */
   flush(): void {
-    this.#call((e) => e.flush(), undefined);
+    this.#call((e) => e.call(Op.Flush), undefined);
   }
 
   /**
@@ -179,9 +263,9 @@ export class Persona {
    * `option_invalid` for an unknown category.
    */
   readonly consent: ConsentApi = {
-    grant: (categories?: ConsentCategory | ConsentCategory[]) => this.#call((e) => e.setConsent("granted", categories), undefined),
-    deny: (categories?: ConsentCategory | ConsentCategory[]) => this.#call((e) => e.setConsent("denied", categories), undefined),
-    state: () => this.#call((e) => e.consent() as ReturnType<ConsentApi["state"]>, null),
+    grant: (categories?: ConsentCategory | ConsentCategory[]) => this.#call((e) => e.call(Op.SetConsent, "granted", categories), undefined),
+    deny: (categories?: ConsentCategory | ConsentCategory[]) => this.#call((e) => e.call(Op.SetConsent, "denied", categories), undefined),
+    state: () => this.#call((e) => e.call(Op.Consent) as ReturnType<ConsentApi["state"]>, null),
   };
 
   /**
@@ -189,7 +273,7 @@ export class Persona {
    * stored or sent afterwards until consent is granted again.
    */
   forget(): void {
-    this.#call((e) => e.forget(), undefined);
+    this.#call((e) => e.call(Op.Forget), undefined);
   }
 
   /** Subscribes to notifications; returns the unsubscribe function. */
@@ -202,8 +286,8 @@ export class Persona {
   }
 
   /**
-   * Runs a script-tag queue command: `["track", name, props]`, `["page", props]`, `["flush"]`,
-   * `["forget"]`, `["consent", "grant" | "deny", categories?]`, or a function called with this
+   * Runs a script-tag queue command: `["track", name, props]`, `["page", props]`,
+   * `["identify", userId, traits]`, `["reset"]`, `["flush"]`, `["forget"]`, `["consent", "grant" | "deny", categories?]`, or a function called with this
    * instance. Never throws; problems are logged as warnings.
    */
   push(...commands: Command[]): number {
@@ -245,13 +329,13 @@ export class Persona {
   async #reclaim(locks: LockManager | undefined): Promise<void> {
     try {
       if (!locks) {
-        this.#call((e) => e.reclaim(undefined), undefined);
+        this.#call((e) => e.call(Op.Reclaim), undefined);
         return;
       }
       await locks.request(RECLAIM_LOCK, async () => {
         const held = (await locks.query()).held ?? [];
         const live = held.map((l) => l.name ?? "").filter((n) => n.startsWith(TAB_LOCK)).map((n) => n.slice(TAB_LOCK.length));
-        this.#call((e) => e.reclaim(live), undefined);
+        this.#call((e) => e.call(Op.Reclaim, live), undefined);
       });
     } catch (error) {
       warnOnce("reclaim_failed", error);
@@ -266,7 +350,7 @@ export class Persona {
   #watchNavigation(): void {
     const notify = (restored: boolean) => {
       // A tick later: routers usually update the title right after changing the URL.
-      setTimeout(() => this.#call((e) => e.navigated(restored), undefined), 0);
+      setTimeout(() => this.#call((e) => e.call(Op.Navigated, restored), undefined), 0);
     };
     try {
       for (const method of ["pushState", "replaceState"] as const) {
@@ -296,7 +380,7 @@ export class Persona {
    * prevents anything.
    */
   #watchClicks(): void {
-    const selector = this.#call((e) => e.clickSelector(), undefined); // validated by the engine
+    const selector = this.#call((e) => e.call(Op.ClickSelector) as string | undefined, undefined); // validated by the engine
     try {
       addEventListener(
         "click",
@@ -305,12 +389,12 @@ export class Persona {
             const target = event.target instanceof Element ? event.target : null;
             const annotated = target?.closest<HTMLElement>("[data-persona-event],[data-persona-product-id]");
             if (annotated) {
-              this.#call((e) => e.clicked(personaAttributes(annotated)), undefined);
+              this.#call((e) => e.call(Op.Clicked, personaAttributes(annotated)), undefined);
               return;
             }
             const element = selector ? target?.closest(selector) : null;
             if (element && !element.closest("[data-persona-ignore]")) {
-              this.#call((e) => e.elementClicked(describe(element)), undefined);
+              this.#call((e) => e.call(Op.ElementClicked, describe(element)), undefined);
             }
           } catch {
             /* a click must never fail because of persona */
@@ -330,7 +414,7 @@ export class Persona {
    */
   #watchSearches(): void {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const searched = (query: string) => this.#call((e) => e.searched(query), undefined);
+    const searched = (query: string) => this.#call((e) => e.call(Op.Searched, query), undefined);
     try {
       addEventListener(
         "submit",
@@ -367,7 +451,7 @@ export class Persona {
     const engine = this.#engine;
     this.#engine = null;
     try {
-      engine?.shutdown();
+      engine?.call(Op.Shutdown);
     } catch {
       /* a module that faulted may fault again; it is no longer used either way */
     }
@@ -393,7 +477,7 @@ export class Persona {
   }
 }
 
-const QUEUE_METHODS = new Set(["track", "page", "flush", "forget"]);
+const QUEUE_METHODS = new Set(["track", "page", "identify", "reset", "flush", "forget"]);
 
 /** A pause this long (ms) while typing in a marked search input counts as a search. */
 const SEARCH_PAUSE_MS = 800;
@@ -414,9 +498,10 @@ function personaAttributes(element: HTMLElement): Record<string, string | number
 }
 
 /**
- * What an `Element Clicked` event is made of: tag, id, resolved `href` of links, and label
- * candidates in order of preference (text, `aria-label`, `title`, an image's `alt`, the caption
- * of a form button). Never the value of a field the visitor types into.
+ * What an `Element Clicked` event is made of: tag, id, label candidates in order of preference
+ * (text, `aria-label`, `title`, an image's `alt`, the caption of a form button) and, for links,
+ * the `href` without fragment and credentials with the link's and the page's host names. Never
+ * the value of a field the visitor types into.
  */
 function describe(element: Element): Record<string, unknown> {
   const caption = element instanceof HTMLInputElement && /^(submit|button|reset)$/.test(element.type) ? element.value : null;
@@ -427,8 +512,19 @@ function describe(element: Element): Record<string, unknown> {
     element.querySelector("img[alt]")?.getAttribute("alt"),
     caption,
   ];
-  const link = element instanceof HTMLAnchorElement || element instanceof HTMLAreaElement;
-  return { tag: element.localName, id: element.id, text, href: link ? element.href : undefined };
+  const description: Record<string, unknown> = { tag: element.localName, id: element.id, text };
+  if (element instanceof HTMLAnchorElement || element instanceof HTMLAreaElement) {
+    // The browser's URL parser: the link without fragment and credentials, and the host names
+    // that tell an outbound link.
+    try {
+      const url = new URL(element.href);
+      url.hash = url.username = url.password = "";
+      Object.assign(description, { href: url.href, host: url.hostname, pageHost: location.hostname });
+    } catch {
+      // no usable href: a link without a destination
+    }
+  }
+  return description;
 }
 
 const TAB_LOCK = "persona-tab:";

@@ -13,8 +13,9 @@
  * `data-content-type`, `data-app-id`, `data-pageview="false"`, `data-batch-size`, `data-flush-interval-ms`,
  * `data-retry-base-ms`, `data-consent` (`pending` | `granted` | `denied`), `data-respect-gpc`,
  * `data-autotrack="false"`, `data-click-selector` (a CSS selector, or `"false"`),
- * `data-wasm` (another module URL). Including the tag twice starts persona
- * once. Nothing here throws into the page: a bad attribute or a
+ * `data-wasm` (another module URL). Options attributes cannot carry (segments, profile, ...) go
+ * in `window.personaConfig`, set before the tag (see {@link pageConfig}). Including the tag twice
+ * starts persona once. Nothing here throws into the page: a bad attribute or a
  * module that cannot load leaves a `window.persona` that accepts every call and does nothing.
  */
 import { Persona } from "./index.js";
@@ -36,25 +37,49 @@ function numberAttr(value: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : (value as unknown as number);
 }
 
+/** The object's own properties that are not `undefined` (an attribute not given). */
+function given<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * `window.personaConfig`: init options for what attributes cannot carry (segments, the profile,
+ * any other option), set by a script that runs before this one. An attribute that is given wins
+ * over the same option there; `collector` is merged key by key.
+ */
+function pageConfig(): Partial<InitOptions> {
+  const config = (window as { personaConfig?: unknown }).personaConfig;
+  return config !== null && typeof config === "object" && !Array.isArray(config) ? (config as Partial<InitOptions>) : {};
+}
+
 function optionsFrom(el: HTMLScriptElement | null): InitOptions {
   const data = el?.dataset ?? {};
   const src = el?.src || location.href;
+  const config = pageConfig();
+  const collector = given({
+    url: data.collector,
+    format: data.format as CollectorOptions["format"],
+    writeKey: data.writeKey,
+    contentType: data.contentType as CollectorOptions["contentType"],
+    appId: data.appId,
+    batchSize: numberAttr(data.batchSize),
+    flushIntervalMs: numberAttr(data.flushIntervalMs),
+    retryBaseMs: numberAttr(data.retryBaseMs),
+  });
+  const clickSelector: string | false | undefined = data.clickSelector === "false" ? false : data.clickSelector;
+  const configAutotrack = typeof config.autotrack === "object" && config.autotrack !== null ? config.autotrack : {};
+  const autotrack =
+    data.autotrack === "false" ? false : clickSelector !== undefined ? { ...configAutotrack, clickSelector } : (config.autotrack ?? { clickSelector });
   return {
-    collector: {
-      url: data.collector as string,
-      format: data.format as CollectorOptions["format"],
-      writeKey: data.writeKey,
-      contentType: data.contentType as CollectorOptions["contentType"],
-      appId: data.appId,
-      batchSize: numberAttr(data.batchSize),
-      flushIntervalMs: numberAttr(data.flushIntervalMs),
-      retryBaseMs: numberAttr(data.retryBaseMs),
-    },
-    pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
-    consent: data.consent as InitOptions["consent"],
-    autotrack: data.autotrack === "false" ? false : { clickSelector: data.clickSelector === "false" ? false : data.clickSelector },
-    respectGpc: data.respectGpc === undefined ? undefined : data.respectGpc !== "false",
-    wasm: new URL(data.wasm || "persona.wasm", src).href,
+    ...config,
+    ...given({
+      pageview: data.pageview === undefined ? undefined : data.pageview !== "false",
+      consent: data.consent as InitOptions["consent"],
+      respectGpc: data.respectGpc === undefined ? undefined : data.respectGpc !== "false",
+    }),
+    collector: { ...config.collector, ...collector } as CollectorOptions,
+    autotrack,
+    wasm: data.wasm || typeof config.wasm !== "string" ? new URL(data.wasm || "persona.wasm", src).href : new URL(config.wasm, src).href,
   };
 }
 

@@ -28,6 +28,13 @@ export interface InitOptions {
   consent?: ConsentState | Partial<Record<ConsentCategory, ConsentState>>;
   /** Treat Global Privacy Control as a denial of every category. Default `false`. */
   respectGpc?: boolean;
+  /** Visitor profile tunables (see {@link ProfileOptions}). */
+  profile?: ProfileOptions;
+  /**
+   * Segments, re-evaluated after every event over the profile attributes (see
+   * {@link ProfileSnapshot}). A malformed condition fails `init` with `condition_invalid`.
+   */
+  segments?: SegmentDefinition[];
   /**
    * Largest accepted event in bytes of JSON. Default 32768, range 1024–32768. Larger events
    * are rejected with `event_too_large`.
@@ -132,6 +139,7 @@ export type ErrorCode =
   | "batch_rejected"
   | "encode_failed"
   | "transform_failed"
+  | "condition_invalid"
   | "wasm_unavailable"
   | "internal";
 
@@ -145,9 +153,108 @@ export interface PersonaError extends Error {
   property?: string;
 }
 
+/** Profile tunables. */
+export interface ProfileOptions {
+  /** Days for an affinity score to halve. Default 14, range 1/24–365. */
+  halfLifeDays?: number;
+  /** Multiplier for what the current session earned. Default 1.5, range 1–10. */
+  sessionBoost?: number;
+  /** Affinity weight per event: view 1, click 2, add (to cart) 5, purchase 10 by default; 0–100. */
+  weights?: { view?: number; click?: number; add?: number; purchase?: number };
+  /** Values kept per facet (highest scores). Default 20, range 1–100. */
+  maxValues?: number;
+  /** Entries kept per list (viewed, purchases, searches, counts). Default 20, range 1–100. */
+  maxEntries?: number;
+}
+
+/** A GrowthBook-style condition (`{"affinity.category.consoles": {"$gte": 5}}`). */
+export type Condition = Record<string, unknown>;
+
+/** A segment: `key` is a-z, 0-9, `-`, `_` (at most 64). */
+export interface SegmentDefinition {
+  key: string;
+  name?: string;
+  condition: Condition;
+}
+
+/** What the device knows about the visitor, as conditions read it. A fresh copy per call. */
+export interface ProfileSnapshot {
+  /** `affinity.<facet>.<value>`: decayed score with the session boost (facets category, brand, tags, price_band). */
+  affinity: Record<string, Record<string, number>>;
+  viewed: { products: string[]; count: number };
+  cart: { products: string[]; items: number };
+  purchased: { products: string[]; categories: string[]; orders: number; revenue: number; days_since: number | null };
+  searches: { queries: string[] };
+  /** Events per name in snake_case (`product_viewed`), most recent names kept. */
+  counts: Record<string, number>;
+  session: { count: number; id: string };
+  days_since_first_seen: number;
+  /** The campaign of the latest visit that came through one (last touch). */
+  campaign: Record<string, string>;
+  /** The campaign of the first visit (first touch). */
+  first_campaign: Record<string, string>;
+  traits: Record<string, string | number | boolean>;
+  user_id: string | null;
+  device: { type: "mobile" | "tablet" | "desktop" };
+  /** Keys of the segments the visitor is in. */
+  segments: string[];
+}
+
+/** Data from the shop's other channels for {@link Persona.profile}`.import`. */
+export interface ProfileImport {
+  /** Merged as by `identify` (flat: strings, numbers, booleans; `null` removes one). */
+  traits?: Record<string, string | number | boolean | null>;
+  /** Orders from elsewhere (store, hotline); an `order_id` already known is skipped. */
+  purchases?: {
+    order_id: string;
+    revenue?: number;
+    /** When: ms since the epoch or ISO 8601 (default now). */
+    at?: number | string;
+    products: { product_id: string; category?: string; brand?: string; price?: number; tags?: string[] }[];
+  }[];
+  /** Totals per event name (`{"Hotline Contacted": 2}`); the larger of stored and given wins. */
+  counts?: Record<string, number>;
+}
+
+/** The profile API: call it for a snapshot; `import` merges data from other channels. */
+export interface ProfileApi {
+  (): ProfileSnapshot | null;
+  /** Throws `properties_invalid`, `property_invalid` or `property_missing`; nothing is merged then. */
+  import(data: ProfileImport): void;
+}
+
+/** A next-best-action candidate. */
+export interface Candidate {
+  id: string;
+  /** Eligible only when the visitor's attributes (segments included) satisfy it. */
+  condition?: Condition;
+  /** Never chosen for a visitor in any of these segments. */
+  exclude?: string[];
+  /** Facet values the candidate is about (`{category: "consoles"}`): the visitor's affinities raise its score. */
+  facets?: Record<string, string>;
+  /** Base weight, 0–100. Default 1. Score = weight × (1 + affinities). */
+  weight?: number;
+}
+
+/** The choice for a slot and why. */
+export interface Decision {
+  slot: string;
+  choice: string | null;
+  explanation: ({ id: string; eligible: true; reason: "scored"; score: number } | { id: string; eligible: false; reason: string })[];
+}
+
+/** Segment membership changed. */
+export interface SegmentsDetail {
+  segments: string[];
+  entered: string[];
+  exited: string[];
+}
+
 /** An event as it is sent to the collector (Segment-spec shape). */
 export interface WireEvent {
-  type: "track" | "page";
+  type: "track" | "page" | "identify";
+  /** The user's traits, for `identify`. */
+  traits?: Record<string, unknown>;
   /** The event name, for `track`. */
   event?: string;
   messageId: string;
@@ -179,6 +286,7 @@ export interface PersonaEvents {
   event: WireEvent;
   sent: SentDetail;
   warning: PersonaError;
+  segments: SegmentsDetail;
 }
 
 /** A command for the script-tag queue: `["track", name, props]`, or a function called with the API. */

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh --browser # track.mjs runs in Debian's headless Chromium
+bash scripts/setup.sh --browser # track.mjs and profile.mjs run in Debian's headless Chromium
 
 if [ "${PERSONA_SKIP_BUILD:-0}" = 1 ]; then
   echo "bench: PERSONA_SKIP_BUILD=1, using the existing dist/"
@@ -18,3 +18,4 @@ fi
 # One line per benchmark; each writes bench/results/<name>.md and <name>.json.
 node bench/size.mjs
 node bench/track.mjs
+node bench/profile.mjs

@@ -23,7 +23,7 @@ step "cargo build (wasm32, release)"
 remap=()
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap+=("--remap-path-prefix=$dir="); done
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remap[*]}"
-cargo build --release --target wasm32-unknown-unknown -p persona
+cargo build --release --target wasm32-unknown-unknown -p persona --no-default-features
 
 step "wasm-bindgen"
 rm -rf pkg dist
@@ -38,15 +38,26 @@ mkdir -p dist
 # --low-memory-unused: the first 1 KiB of memory is never addressed (rustc puts the 1 MiB stack
 # there, growing down from 1 MiB, with the data above it), so constant offsets can be folded into
 # loads and stores. --merge-similar-functions before inlining merges more near-duplicates.
-wasm-opt --low-memory-unused --merge-similar-functions -Oz --converge --strip-debug --strip-producers \
-  pkg/persona_bg.wasm -o dist/persona.wasm
+opt() {
+  wasm-opt --low-memory-unused --merge-similar-functions -Oz --converge --strip-debug --strip-producers \
+    "$1" -o dist/persona.wasm
+}
+opt pkg/persona_bg.wasm
+# Table slots nothing can call any more (scripts/prune-table.mjs) point at a trap; wasm-opt then
+# drops the functions behind them. Usually one round; stops when a round prunes nothing.
+for _ in 1 2 3; do
+  pruned=$(node scripts/prune-table.mjs dist/persona.wasm dist/persona.wasm)
+  [ "$pruned" = 0 ] && break
+  opt dist/persona.wasm
+done
 
 step "tsc (types)"
 tsc -p js/tsconfig.json
 rm -f dist/loader.d.ts # the script-tag entry has no importable API
 
 step "esbuild"
-common=(--bundle --minify --target=es2020 --legal-comments=none --log-level=warning)
+# The supported browsers (README) run class private members natively: no WeakMap emulation.
+common=(--bundle --minify --target=chrome96,edge96,firefox100,safari15 --legal-comments=none --log-level=warning)
 esbuild js/index.ts "${common[@]}" --format=esm --outfile=dist/index.js
 # The IIFE always passes the wasm URL itself; import.meta is unused there.
 esbuild js/loader.ts "${common[@]}" --format=iife --outfile=dist/persona.js \

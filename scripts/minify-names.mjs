@@ -8,7 +8,7 @@
 // --minify-imports-and-exports-and-modules` renames them in the module, puts every import in one
 // module with a one-letter name, and prints the mapping; this script applies it to persona.js:
 //   - an import of ./persona_bg.js is a key of the glue's `import0` object: the key is renamed;
-//   - an import of an `inline_js` snippet (read from a namespace object such as `import1`)
+//   - an import of the `src/web/glue.js` snippet (read from a namespace object such as `import1`)
 //     becomes a member of `import0` too, and `import0` is the only module the glue provides;
 //   - an export is read as `wasm.<name>`: each read is renamed.
 // Every name must be found where expected, or the script fails (a wasm-bindgen upgrade that

@@ -23,6 +23,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p persona --all-targets -- -D warnings
+# The shipped module: no `std` (see Cargo.toml's features).
+cargo clippy --target wasm32-unknown-unknown -p persona --no-default-features --lib -- -D warnings
 
 step "native tests"
 cargo test --workspace

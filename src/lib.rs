@@ -8,6 +8,7 @@
 //!
 //! See `ARCHITECTURE.md` for how the pieces fit together.
 
+#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -17,3 +18,25 @@ pub mod core;
 pub mod bindings;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+extern crate alloc;
+
+/// What `std`'s prelude gives, for the modules that use it: on wasm32 the crate is `no_std`.
+#[allow(unused_imports)]
+pub(crate) mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
+
+/// Without `std` (the shipped module, built with `--no-default-features`), a panic ends in a trap
+/// without formatting its message: `std`'s handler would link `core::fmt` machinery for messages
+/// nobody reads (the JS guard reports the trap as a `"fault"`). With `std`, its handler is used.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

@@ -6,7 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Function, Object, Promise, Reflect};
-use persona::bindings::Persona;
+use persona::bindings::{op, Persona};
 use persona::core::error::Error;
 use persona::core::platform::{Codec, Storage};
 use persona::core::tabs::outbox_key;
@@ -201,6 +201,79 @@ fn track_persists_the_outbox_and_rejects_bad_input() {
         assert_eq!(code_of(&err), code);
     }
     assert_eq!(p.pending(), 1, "rejected calls enqueue nothing");
+}
+
+#[wasm_bindgen_test]
+fn call_runs_the_operations_and_throws_their_errors() {
+    local_storage().clear().unwrap();
+    let p = Persona::new(options("/nowhere")).unwrap();
+    let none = || JsValue::UNDEFINED;
+    let wire = p.call(op::TRACK, "Product Viewed".into(), eval("({ product_id: 'sku-1' })")).unwrap();
+    assert!(Reflect::get(&wire, &"messageId".into()).unwrap().is_string());
+    assert_eq!(p.call(op::PENDING, none(), none()).unwrap().as_f64(), Some(1.0));
+    let err = p.call(op::TRACK, "".into(), none()).err().unwrap();
+    assert_eq!(code_of(&err), "event_name_invalid");
+    assert_eq!(Reflect::get(&err, &"name".into()).unwrap().as_string().as_deref(), Some("PersonaError"));
+    let err = p.call(op::SET_CONSENT, "maybe".into(), none()).err().unwrap();
+    assert_eq!(code_of(&err), "option_invalid");
+    assert_eq!(p.call(op::IN_SEGMENT, JsValue::from(5), none()).unwrap().as_bool(), Some(false));
+    assert_eq!(p.call(op::TAB_ID, none(), none()).unwrap().as_string(), Some(p.tab_id()));
+    assert!(p.call(op::CLICK_SELECTOR, none(), none()).unwrap().is_string());
+    assert!(p.call(op::FLUSH, none(), none()).unwrap().is_undefined());
+    assert!(p.call(9999, none(), none()).unwrap().is_undefined(), "an unknown op does nothing");
+
+    let seen = js_sys::Array::new();
+    let record = Function::new_with_args("kind", "this.push(kind)").bind0(&seen);
+    p.call(op::SET_LISTENER, record.into(), none()).unwrap();
+    p.call(op::PAGE, none(), none()).unwrap();
+    assert_eq!(seen.length(), 1, "the listener set through call is called");
+    p.call(op::SET_LISTENER, "not a function".into(), none()).unwrap();
+    p.call(op::PAGE, none(), none()).unwrap();
+    assert_eq!(seen.length(), 1, "a listener that is not a function clears it");
+}
+
+/// `js/index.ts` calls the engine through `call` with the numbers of its `Op` enum: they must be
+/// those of `persona::bindings::op`, every one.
+#[wasm_bindgen_test]
+fn the_wrappers_op_numbers_are_the_engines() {
+    let rust = [
+        ("Start", op::START),
+        ("Track", op::TRACK),
+        ("Page", op::PAGE),
+        ("Identify", op::IDENTIFY),
+        ("Reset", op::RESET),
+        ("Profile", op::PROFILE),
+        ("ImportProfile", op::IMPORT_PROFILE),
+        ("Segments", op::SEGMENTS),
+        ("InSegment", op::IN_SEGMENT),
+        ("Decide", op::DECIDE),
+        ("AnonymousId", op::ANONYMOUS_ID),
+        ("Navigated", op::NAVIGATED),
+        ("Clicked", op::CLICKED),
+        ("ClickSelector", op::CLICK_SELECTOR),
+        ("ElementClicked", op::ELEMENT_CLICKED),
+        ("Searched", op::SEARCHED),
+        ("Consent", op::CONSENT),
+        ("SetConsent", op::SET_CONSENT),
+        ("TabId", op::TAB_ID),
+        ("Reclaim", op::RECLAIM),
+        ("Forget", op::FORGET),
+        ("Pending", op::PENDING),
+        ("Flush", op::FLUSH),
+        ("Shutdown", op::SHUTDOWN),
+        ("SetListener", op::SET_LISTENER),
+        ("SetTransform", op::SET_TRANSFORM),
+    ];
+    let source = include_str!("../js/index.ts");
+    let body = source.split("const enum Op {").nth(1).and_then(|rest| rest.split('}').next());
+    let js: Vec<(String, u32)> = body
+        .expect("js/index.ts declares `const enum Op { ... }`")
+        .lines()
+        .filter_map(|line| line.trim().trim_end_matches(',').split_once(" = "))
+        .map(|(name, n)| (name.to_owned(), n.parse().unwrap_or(u32::MAX)))
+        .collect();
+    let rust: Vec<(String, u32)> = rust.iter().map(|(name, n)| ((*name).to_owned(), *n)).collect();
+    assert_eq!(js, rust);
 }
 
 #[wasm_bindgen_test]

@@ -1,8 +1,11 @@
 // The demo shop's cart: the shop's own data in localStorage["demo-shop:cart"], not persona's.
 
-import { $, randomId, track } from "./util.js";
+import { $, CURRENCY, randomId, round2, track } from "./util.js";
 
 export const CART_KEY = "demo-shop:cart";
+/** Orders from this subtotal (EUR) ship free; below it shipping costs {@link SHIPPING}. */
+export const FREE_SHIPPING_FROM = 50;
+export const SHIPPING = 4.99;
 
 const memoryStore = new Map();
 
@@ -74,4 +77,38 @@ export function addToCart(product, props) {
   else cart.items.push({ product_id: product.id, quantity: 1 });
   writeCart(cart);
   track("Product Added", { ...props, quantity: 1, cart_id });
+}
+
+function newOrderId() {
+  const d = new Date();
+  const ymd = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, "0")}${String(d.getDate()).padStart(2, "0")}`;
+  return `PP-${ymd}-${randomId(8).replace(/-/g, "").slice(0, 6).toUpperCase()}`;
+}
+
+/**
+ * Places a demo order of `lines` ([{product, quantity}], product as in the catalog): tracks
+ * "Order Completed" and returns {order_id, revenue, shipping, total, count}. The caller decides
+ * what happens to the cart (checkout empties it; "Buy now" in the quick view leaves it alone).
+ */
+export function placeOrder(lines) {
+  const order_id = newOrderId();
+  const revenue = round2(lines.reduce((s, l) => s + l.product.price * l.quantity, 0));
+  const shipping = revenue >= FREE_SHIPPING_FROM ? 0 : SHIPPING;
+  const total = round2(revenue + shipping);
+  track("Order Completed", {
+    order_id,
+    revenue,
+    currency: CURRENCY,
+    products: lines.map((l) => ({
+      product_id: l.product.id,
+      name: l.product.name,
+      price: l.product.price,
+      quantity: l.quantity,
+      category: l.product.category,
+      brand: l.product.brand,
+    })),
+    total,
+    shipping,
+  });
+  return { order_id, revenue, shipping, total, count: lines.reduce((n, l) => n + l.quantity, 0) };
 }

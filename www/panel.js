@@ -6,6 +6,7 @@
 //   #persona-panel-toggle               collapse/expand button
 //   #persona-status                     SDK state line; [data-state="live"|"loading"|"absent"]
 //   #persona-anon-id                    anonymous id, when the live API exposes anonymousId()
+//   #persona-segments[data-segments]    the visitor's segments (comma-separated keys), when the live API has segments()
 //   li.persona-row[data-message-id][data-status="queued"|"sent"|"failed"]   newest first, max 30
 //
 // Rows survive page navigation (sessionStorage, the shop's own key), so an event queued on one page
@@ -21,7 +22,7 @@ const esc = (s) =>
 
 let rows = []; // [{id, name, summary, status, code, time}] newest first
 const sentEarly = new Map(); // messageId -> {status, code} for acks that arrive before their event
-let list, queueEl, statusEl, anonEl, countEl, panel;
+let list, queueEl, statusEl, anonEl, segmentsEl, countEl, panel;
 let shownQueueLength = -1;
 let localSeq = 0;
 
@@ -183,6 +184,11 @@ function refreshStatus() {
     anonEl.hidden = !anon;
     anonEl.textContent = anon ? `anonymousId ${anon}` : "";
     anonEl.title = anon;
+    const live = p && typeof p.segments === "function" && !p.degraded;
+    const segments = live ? p.segments() : [];
+    segmentsEl.hidden = !live;
+    segmentsEl.dataset.segments = segments.join(",");
+    segmentsEl.textContent = live ? `segments: ${segments.join(", ") || "none yet"}` : "";
   } catch {
     /* never break the page for the panel */
   }
@@ -243,6 +249,7 @@ export function initPanel() {
         <div class="pp-meta">
           <div id="persona-status" data-state="loading"><span class="ps-dot" aria-hidden="true"></span><span class="ps-text">persona loading…</span></div>
           <div id="persona-anon-id" hidden></div>
+          <div id="persona-segments" hidden></div>
         </div>
         <ol class="pp-queue" aria-label="commands waiting for persona"></ol>
         <ol class="pp-list"></ol>
@@ -253,6 +260,7 @@ export function initPanel() {
     queueEl = panel.querySelector(".pp-queue");
     statusEl = panel.querySelector("#persona-status");
     anonEl = panel.querySelector("#persona-anon-id");
+    segmentsEl = panel.querySelector("#persona-segments");
     countEl = panel.querySelector(".pp-count");
 
     let collapsed = null;
@@ -301,6 +309,8 @@ export function initPanel() {
       window.addEventListener("persona:sent", (e) => handle("persona:sent", e.detail));
     }
 
+    // Segments change inside track(): show them at once, not on the next tick.
+    window.addEventListener("persona:segments", refreshStatus);
     refreshStatus();
     setInterval(refreshStatus, 1000);
   } catch (err) {

@@ -25,28 +25,32 @@
  *   #checkout                           cart page "Checkout" (disabled when the cart is empty)
  *   #order-confirmation[data-order-id]  shown after checkout
  *   #persona-panel, li.persona-row[data-message-id][data-status]   event panel (see panel.js)
+ *   #hero[data-creative], button.quick-view, dialog#quick-view      home hero and quick view (see hero.js, quickview.js)
  *
  * EVENTS sent to persona (Segment Ecommerce v2 names):
- *   Product Viewed    {product_id, sku, name, brand, category, price, currency}           product page load
- *   Product Clicked   {product_id, name, brand, category, price, position, list_id}       click on any product card
+ *   Product Viewed    {product_id, sku, name, brand, category, price, tags, currency}     product page load, quick view
+ *   Product Clicked   {product_id, name, brand, category, price, position, list_id}       click on any product card or its quick-view button
  *                     (tracked by persona's click autotracking from the card's data-persona-* attributes)
  *   Products Searched {query}                                                             header search form submitted
  *                     (tracked by persona's search autotracking: the input carries data-persona-search)
- *   Product Added     {product_id, name, brand, category, price, quantity: 1, cart_id}    #add-to-cart
- *   Product Removed   {product_id, name, brand, category, price, quantity, cart_id}       .remove-line
+ *   Product Added     {product_id, name, brand, category, price, tags, quantity: 1, cart_id}   #add-to-cart, #qv-add
+ *   Product Removed   {product_id, name, brand, category, price, tags, quantity, cart_id}       .remove-line
  *   Cart Viewed       {cart_id, products: [{product_id, price, quantity}]}                 cart page load
  *   Order Completed   {order_id, revenue, currency, products: [{product_id, name, price, quantity, category, brand}],
- *                      total, shipping}                                                   #checkout, then the cart is cleared
+ *                      total, shipping}                                                   #checkout, then the cart is cleared;
+ *                                                                                         #qv-buy (this product only; the cart stays)
+ *   tags: the catalog's tags, plus "sale" for a discounted product (util.js productProps)
+ * The segments these feed are in persona-config.js; the hero they steer is in hero.js.
  */
 
 import { renderLayout } from "./layout.js";
 import { initPanel } from "./panel.js";
+import { initHero } from "./hero.js";
+import { initQuickView } from "./quickview.js";
 import { icon, placeholder } from "./art.js";
-import { $, CURRENCY, esc, label, money, params, randomId, round2, track } from "./util.js";
-import { CART_KEY, addToCart, cartCount, ensureCartId, readCart, updateCartCount, writeCart } from "./cart.js";
+import { $, esc, label, money, params, priceHtml, productProps, round2, track, trackProductViewed } from "./util.js";
+import { CART_KEY, FREE_SHIPPING_FROM, SHIPPING, addToCart, cartCount, ensureCartId, placeOrder, readCart, updateCartCount, writeCart } from "./cart.js";
 
-const FREE_SHIPPING_FROM = 50;
-const SHIPPING = 4.99;
 const HOME_PER_CATEGORY = 8;
 const PLATFORM_LABELS = { playstation: "PlayStation", xbox: "Xbox", nintendo: "Nintendo Switch", steam: "Steam / PC", ios: "iOS", android: "Android" };
 
@@ -76,10 +80,6 @@ async function loadCatalog() {
   throw lastErr;
 }
 
-function productProps(p) {
-  return { product_id: p.id, name: p.name, brand: p.brand, category: p.category, price: p.price };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Shared rendering
 // ---------------------------------------------------------------------------------------------
@@ -88,24 +88,21 @@ function starSvg() {
   return '<svg viewBox="0 0 20 20" width="14" height="14" aria-hidden="true"><path d="M10 1.5l2.6 5.5 6 .7-4.5 4.1 1.2 5.9L10 14.8 4.7 17.7l1.2-5.9L1.4 7.7l6-.7z" fill="currentColor"/></svg>';
 }
 
-function priceHtml(p) {
-  const sale = p.compare_at_price && p.compare_at_price > p.price;
-  const pct = sale ? Math.round((1 - p.price / p.compare_at_price) * 100) : 0;
-  return `<span class="price${sale ? " price-sale" : ""}">${money(p.price)}</span>${
-    sale ? ` <s class="was">${money(p.compare_at_price)}</s> <span class="badge badge-sale">−${pct}%</span>` : ""
-  }`;
-}
-
 function ratingHtml(p) {
   if (!Number.isFinite(p.rating)) return "";
   return `<span class="rating" title="${p.rating} out of 5">${starSvg()} ${p.rating.toFixed(1)} <span class="muted">(${p.review_count ?? 0})</span></span>`;
 }
 
-/** A product card: a plain link; the click is tracked by the delegated handler below. */
-function cardHtml(p, list, position) {
-  // persona's click autotracking reads these data-persona-* attributes: a click on the card is a
-  // "Product Clicked" event with no shop code at all.
-  return `<a class="product-card" href="product.html?id=${encodeURIComponent(p.id)}" data-persona-product-id="${esc(p.id)}" data-persona-list="${esc(list)}" data-persona-position="${position}" data-persona-name="${esc(p.name)}" data-persona-brand="${esc(p.brand)}" data-persona-category="${esc(p.category)}" data-persona-price="${p.price}">
+/** The data-persona-* attributes persona's click autotracking reads: a click on an element that
+ * carries them is a "Product Clicked" event with no shop code at all. */
+function clickAttrs(p, list, position) {
+  return `data-persona-product-id="${esc(p.id)}" data-persona-list="${esc(list)}" data-persona-position="${position}" data-persona-name="${esc(p.name)}" data-persona-brand="${esc(p.brand)}" data-persona-category="${esc(p.category)}" data-persona-price="${p.price}"`;
+}
+
+/** A product card: a plain link, tracked by persona. With `quickView`, a "Quick view" button
+ * beside it (not inside: a button cannot sit in a link) opens the product in place (quickview.js). */
+function cardHtml(p, list, position, quickView) {
+  const card = `<a class="product-card" href="product.html?id=${encodeURIComponent(p.id)}" ${clickAttrs(p, list, position)}>
     <div class="card-media">${placeholder(p, "card")}${p.in_stock ? "" : '<span class="badge badge-oos">Sold out</span>'}</div>
     <div class="card-body">
       <span class="card-brand">${esc(p.brand)}</span>
@@ -113,10 +110,12 @@ function cardHtml(p, list, position) {
       <span class="card-foot"><span class="card-price">${priceHtml(p)}</span>${ratingHtml(p)}</span>
     </div>
   </a>`;
+  if (!quickView) return card;
+  return `<div class="card-cell">${card}<button type="button" class="quick-view" data-quick-view="${esc(p.id)}" ${clickAttrs(p, list, position)} aria-label="Quick view: ${esc(p.name)}">Quick view</button></div>`;
 }
 
-function gridHtml(products, list, startPosition = 1) {
-  return `<div class="grid">${products.map((p, i) => cardHtml(p, list, startPosition + i)).join("")}</div>`;
+function gridHtml(products, list, startPosition = 1, { quickView = false } = {}) {
+  return `<div class="grid">${products.map((p, i) => cardHtml(p, list, startPosition + i, quickView)).join("")}</div>`;
 }
 
 /** Product Clicked for every product card, wherever it is. Tracks, then lets the link navigate. */
@@ -171,7 +170,7 @@ function renderHome() {
     document.title = `${label(category)} — Pixel & Port`;
     root.innerHTML = `<section class="section" data-category="${esc(category)}">
       <div class="section-head"><h1>${esc(label(category))}</h1><span class="muted">${items.length} products</span></div>
-      ${gridHtml(items, category)}
+      ${gridHtml(items, category, 1, { quickView: true })}
     </section>`;
     return;
   }
@@ -186,7 +185,7 @@ function renderHome() {
         const items = all.slice(0, HOME_PER_CATEGORY);
         const html = `<section class="section" data-category="${esc(c)}">
         <div class="section-head"><h2>${esc(label(c))}</h2><a class="see-all" href="index.html?category=${encodeURIComponent(c)}">See all ${all.length} →</a></div>
-        ${gridHtml(items, "home", position)}
+        ${gridHtml(items, "home", position, { quickView: true })}
       </section>`;
         position += items.length;
         return html;
@@ -264,15 +263,7 @@ function renderProduct() {
     ${related.length ? `<section class="section" id="related"><div class="section-head"><h2>More ${esc(label(p.category).toLowerCase())}</h2></div>${gridHtml(related, "related")}</section>` : ""}
   `;
 
-  track("Product Viewed", {
-    product_id: p.id,
-    sku: p.id,
-    name: p.name,
-    brand: p.brand,
-    category: p.category,
-    price: p.price,
-    currency: p.currency || CURRENCY,
-  });
+  trackProductViewed(p);
 
   const btn = $("#add-to-cart");
   const toast = $("#cart-toast");
@@ -418,41 +409,16 @@ function removeLine(productId) {
   renderCart();
 }
 
-function newOrderId() {
-  const d = new Date();
-  const ymd = `${d.getFullYear()}${String(d.getMonth() + 1).padStart(2, "0")}${String(d.getDate()).padStart(2, "0")}`;
-  return `PP-${ymd}-${randomId(8).replace(/-/g, "").slice(0, 6).toUpperCase()}`;
-}
-
 function checkout() {
-  const cart = readCart();
-  const lines = cartLines(cart);
+  const lines = cartLines(readCart());
   if (!lines.length) return;
-  const order_id = newOrderId();
-  const revenue = round2(lines.reduce((s, l) => s + l.product.price * l.quantity, 0));
-  const shipping = revenue >= FREE_SHIPPING_FROM ? 0 : SHIPPING;
-  track("Order Completed", {
-    order_id,
-    revenue,
-    currency: CURRENCY,
-    products: lines.map((l) => ({
-      product_id: l.product.id,
-      name: l.product.name,
-      price: l.product.price,
-      quantity: l.quantity,
-      category: l.product.category,
-      brand: l.product.brand,
-    })),
-    total: round2(revenue + shipping),
-    shipping,
-  });
+  const { order_id, total, count } = placeOrder(lines);
   writeCart({ cart_id: null, items: [] });
 
-  const count = lines.reduce((n, l) => n + l.quantity, 0);
   $("#cart-root").innerHTML = `<section id="order-confirmation" class="confirmation" data-order-id="${esc(order_id)}">
       <div class="confirm-icon" aria-hidden="true"><svg viewBox="0 0 24 24" width="36" height="36"><path d="M5 12.5l4.5 4.5L19 7.5" fill="none" stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/></svg></div>
       <h2>Thank you — your order is confirmed</h2>
-      <p>Order <strong class="order-id">${esc(order_id)}</strong> · ${count} item${count === 1 ? "" : "s"} · ${money(round2(revenue + shipping))}</p>
+      <p>Order <strong class="order-id">${esc(order_id)}</strong> · ${count} item${count === 1 ? "" : "s"} · ${money(total)}</p>
       <p class="muted">This is a demo: nothing will be shipped and nothing was charged.</p>
       <p><a class="btn btn-primary" href="index.html">Continue shopping</a></p>
     </section>`;
@@ -492,7 +458,11 @@ async function main() {
   for (const p of catalog.products) byId.set(p.id, p);
 
   try {
-    if (page === "home") renderHome();
+    if (page === "home") {
+      renderHome();
+      initHero(catalog.products);
+      initQuickView(byId);
+    }
     else if (page === "product") renderProduct();
     else if (page === "search") renderSearch();
     else if (page === "cart") renderCart({ trackView: true });

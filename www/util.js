@@ -50,3 +50,25 @@ export function track(event, properties) {
     console.warn("[shop] persona.push failed:", err);
   }
 }
+
+/** What the shop's product events say about a product: the catalog's tags, plus "sale" when it is
+ * discounted, so that the visitor's tag affinities see bargains (the bargain-hunter segment). */
+export function productProps(p) {
+  const tags = [...(p.tags || []), ...(onSale(p) ? ["sale"] : [])];
+  return { product_id: p.id, name: p.name, brand: p.brand, category: p.category, price: p.price, tags };
+}
+
+export const onSale = (p) => Boolean(p.compare_at_price && p.compare_at_price > p.price);
+
+/** "Product Viewed" for a product page or a quick view. */
+export function trackProductViewed(p) {
+  track("Product Viewed", { ...productProps(p), sku: p.id, currency: p.currency || CURRENCY });
+}
+
+export function priceHtml(p) {
+  const sale = onSale(p);
+  const pct = sale ? Math.round((1 - p.price / p.compare_at_price) * 100) : 0;
+  return `<span class="price${sale ? " price-sale" : ""}">${money(p.price)}</span>${
+    sale ? ` <s class="was">${money(p.compare_at_price)}</s> <span class="badge badge-sale">−${pct}%</span>` : ""
+  }`;
+}

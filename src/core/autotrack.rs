@@ -18,7 +18,8 @@
 //! Links and buttons: a click on an element matching the `autotrack.clickSelector` CSS selector
 //! (default [`DEFAULT_CLICK_SELECTOR`]) that is not inside an annotated element is an
 //! [`ELEMENT_CLICKED`] event, whose properties [`element_click`] builds from what the web layer
-//! read off the element (its tag, id, label candidates and, for links, the resolved `href`).
+//! read off the element (its tag, id, label candidates and, for links, the `href` and host names
+//! as the browser's URL parser gave them).
 //!
 //! Searches: a form holding an input marked `data-persona-search` (on submit), or that input
 //! itself while the visitor types (after a pause), is a `Products Searched` event with the
@@ -27,6 +28,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// The event for a click on an element with these attributes, or `None` when they do not
 /// describe one.
@@ -66,11 +68,11 @@ pub const MAX_TEXT_CHARS: usize = 100;
 /// Reads the option `autotrack.clickSelector`: a CSS selector (trimmed), `false` or `""` for
 /// none, absent / `null` / `true` for [`DEFAULT_CLICK_SELECTOR`]. Whether the browser accepts the
 /// selector is checked by the web layer at init.
-pub fn click_selector(option: Option<&Value>) -> Result<Option<String>> {
+pub fn click_selector(option: Option<&Value>) -> Result<Option<&str>> {
     match option {
-        None | Some(Value::Null | Value::Bool(true)) => Ok(Some(DEFAULT_CLICK_SELECTOR.to_owned())),
+        None | Some(Value::Null | Value::Bool(true)) => Ok(Some(DEFAULT_CLICK_SELECTOR)),
         Some(Value::Bool(false)) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
+        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
         Some(_) => Err(Error::OptionInvalid("clickSelector")),
     }
 }
@@ -78,19 +80,19 @@ pub fn click_selector(option: Option<&Value>) -> Result<Option<String>> {
 /// The properties of an [`ELEMENT_CLICKED`] event. `element` is what the web layer read off the
 /// clicked element: `tag` (lower case), `id`, `text` (label candidates in order of preference:
 /// its text content, `aria-label`, `title`, an image's `alt`, a form button's caption) and, for
-/// links, `href` as the browser resolved and serialised it (absolute, scheme and host in lower
-/// case). `page_url` is the current page's URL (`location.href`).
+/// links, `href` as the browser's URL parser serialised it without `#fragment` and without
+/// `user:password@` credentials (absolute, scheme and host in lower case), the link's `host`
+/// name and the page's, `pageHost`.
 ///
 /// - `tag`; `text`: the first candidate that is not blank, whitespace collapsed, at most
 ///   [`MAX_TEXT_CHARS`] characters; `id` when it has one (same cap);
-/// - links: `href` without its `#fragment` and without `user:password@` credentials (the query
-///   is kept: filters and search terms are what a shop wants to see); for schemes other than
-///   http(s) (`mailto:`, `tel:`, `javascript:`) only the scheme, since the rest is an address or
-///   code; and `outbound`: true when an http(s) link leads to another host name than the page's
-///   (`www.shop.example` and `shop.example` are different hosts).
+/// - links: `href` with its query (filters and search terms are what a shop wants to see); for
+///   schemes other than http(s) (`mailto:`, `tel:`, `javascript:`) only the scheme, since the rest
+///   is an address or code; and `outbound`: true when an http(s) link leads to another host name
+///   than the page's (`www.shop.example` and `shop.example` are different hosts).
 ///
 /// Absent or blank fields are left out. `None` unless `element` is an object with a `tag`.
-pub fn element_click(element: &Value, page_url: &str) -> Option<Value> {
+pub fn element_click(element: &Value) -> Option<Value> {
     let tag = element.get("tag")?.as_str()?;
     let mut properties = Value::object().with("tag", tag);
     let candidates = element.get("text").and_then(Value::as_array).unwrap_or_default();
@@ -110,41 +112,42 @@ pub fn element_click(element: &Value, page_url: &str) -> Option<Value> {
     {
         properties.set("id", id.into());
     }
-    if let Some(href) = element.get("href").and_then(Value::as_str) {
-        match web_link(href.trim()) {
-            Some((clean, host)) => {
-                let outbound = web_link(page_url).is_none_or(|(_, page_host)| host != page_host);
-                properties.set("href", clean.into());
-                properties.set("outbound", outbound.into());
-            }
-            None => {
-                if let Some(scheme) = scheme(href.trim()) {
-                    properties.set("href", (scheme.to_owned() + ":").into());
-                }
-            }
+    let text = |key| element.get(key).and_then(Value::as_str).unwrap_or_default();
+    let (href, host) = (text("href"), text("host"));
+    if let Some(scheme) = scheme(href) {
+        if (scheme == "http" || scheme == "https") && !host.is_empty() {
+            properties.set("href", href.into());
+            properties.set("outbound", (host != text("pageHost")).into());
+        } else {
+            properties.set("href", (scheme.to_owned() + ":").into());
         }
     }
     Some(properties)
 }
 
 /// Trimmed, runs of whitespace made one space, cut to at most `max_chars` characters (never
-/// ending in a space). Walks chars and uses no `str` slicing: no panic path in the wasm.
+/// ending in a space). One walk over the chars, no `str` slicing: no panic path in the wasm.
 fn collapsed(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut room = max_chars;
-    for word in text.split_whitespace() {
-        let gap = usize::from(!out.is_empty());
-        if room <= gap {
+    // Whitespace seen since the last kept character (none before the first).
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            gap = !out.is_empty();
+            continue;
+        }
+        // A space is only written when a character fits after it.
+        if room <= usize::from(gap) {
             break;
         }
-        if gap == 1 {
+        if gap {
             out.push(' ');
-        }
-        room -= gap;
-        for c in word.chars().take(room) {
-            out.push(c);
             room -= 1;
+            gap = false;
         }
+        out.push(c);
+        room -= 1;
     }
     out
 }
@@ -152,34 +155,6 @@ fn collapsed(text: &str, max_chars: usize) -> String {
 /// The scheme of an absolute URL, `None` when it has none.
 fn scheme(url: &str) -> Option<&str> {
     url.get(..url.bytes().position(|b| b == b':')?).filter(|s| !s.is_empty())
-}
-
-/// An absolute http(s) URL without fragment and credentials, and its host name (no port);
-/// `None` for anything else. The URL is as the browser serialises it (`a.href`,
-/// `location.href`): scheme and host already in lower case. Byte-wise, with `get`: no char-boundary panic path in the wasm.
-fn web_link(url: &str) -> Option<(String, &str)> {
-    let scheme = scheme(url)?;
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    let rest = url.get(scheme.len() + 1..)?.strip_prefix("//")?;
-    let rest = rest.get(..rest.bytes().position(|b| b == b'#').unwrap_or(rest.len()))?;
-    let end = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
-    let (authority, tail) = (rest.get(..end)?, rest.get(end..)?);
-    let host_port = match authority.bytes().rposition(|b| b == b'@') {
-        Some(at) => authority.get(at + 1..)?,
-        None => authority,
-    };
-    let host = match host_port.bytes().rposition(|b| b == b':') {
-        Some(colon) if host_port.bytes().skip(colon + 1).all(|b| b.is_ascii_digit()) => {
-            host_port.get(..colon)?
-        }
-        _ => host_port,
-    };
-    if host.is_empty() {
-        return None;
-    }
-    Some((scheme.to_owned() + "://" + host_port + tail, host))
 }
 
 /// A search is the same as the last one (and not tracked again) when its query is equal and it
@@ -282,16 +257,21 @@ mod tests {
         Value::object().with("tag", tag).with("text", Value::Array(texts))
     }
 
-    const PAGE: &str = "https://shop.example/cart?step=1";
+    /// A link as the web layer describes it: `href` already without fragment and credentials.
+    fn link(text: &str, href: &str, host: &str) -> Value {
+        element("a", &[text]).with("href", href).with("host", host).with("pageHost", "shop.example")
+    }
 
     #[test]
     fn links_carry_text_href_and_whether_they_leave_the_site() {
-        let link = element("a", &["\n   Sony   WH-1000XM5\n  headphones "])
-            .with("id", "teaser-1")
-            .with("href", "https://shop.example/p/sku-1?color=black#reviews");
-        let props = element_click(&link, PAGE).unwrap();
+        let teaser = link(
+            "\n   Sony   WH-1000XM5\n  headphones ",
+            "https://shop.example/p/sku-1?color=black",
+            "shop.example",
+        )
+        .with("id", "teaser-1");
         assert_eq!(
-            props,
+            element_click(&teaser).unwrap(),
             Value::object()
                 .with("tag", "a")
                 .with("text", "Sony WH-1000XM5 headphones")
@@ -299,36 +279,34 @@ mod tests {
                 .with("href", "https://shop.example/p/sku-1?color=black")
                 .with("outbound", false)
         );
-        let out =
-            element("a", &["Partner"]).with("href", "https://user:secret@partner.example:8443/x?ref=shop");
-        let props = element_click(&out, PAGE).unwrap();
+        let partner =
+            element_click(&link("Partner", "https://partner.example:8443/x?ref=shop", "partner.example"))
+                .unwrap();
         assert_eq!(
-            props.get("href").and_then(Value::as_str),
+            partner.get("href").and_then(Value::as_str),
             Some("https://partner.example:8443/x?ref=shop")
         );
-        assert_eq!(props.get("outbound"), Some(&Value::Bool(true)));
-        let other_port = element("a", &["Same host"]).with("href", "http://shop.example:8080/");
-        assert_eq!(element_click(&other_port, PAGE).unwrap().get("outbound"), Some(&Value::Bool(false)));
-        let sub = element("a", &["Help"]).with("href", "https://help.shop.example/");
-        assert_eq!(element_click(&sub, PAGE).unwrap().get("outbound"), Some(&Value::Bool(true)));
-        let from_file = element("a", &["x"]).with("href", "https://shop.example/");
-        assert_eq!(
-            element_click(&from_file, "file:///tmp/a.html").unwrap().get("outbound"),
-            Some(&Value::Bool(true))
-        );
+        assert_eq!(partner.get("outbound"), Some(&Value::Bool(true)));
+        let other_port = link("Same host", "http://shop.example:8080/", "shop.example");
+        assert_eq!(element_click(&other_port).unwrap().get("outbound"), Some(&Value::Bool(false)));
+        let sub = link("Help", "https://help.shop.example/", "help.shop.example");
+        assert_eq!(element_click(&sub).unwrap().get("outbound"), Some(&Value::Bool(true)));
+        let from_file = link("x", "https://shop.example/", "shop.example").with("pageHost", "");
+        assert_eq!(element_click(&from_file).unwrap().get("outbound"), Some(&Value::Bool(true)));
     }
 
     #[test]
     fn other_schemes_keep_only_the_scheme() {
-        for (href, kept) in [
-            ("mailto:max@example.com", Some("mailto:")),
-            ("tel:+49301234", Some("tel:")),
-            ("javascript:void(0)", Some("javascript:")),
-            (":x", None),
-            ("https://", Some("https:")),
-            ("nonsense", None),
+        for (href, host, kept) in [
+            ("mailto:max@example.com", "", Some("mailto:")),
+            ("tel:+49301234", "", Some("tel:")),
+            ("javascript:void(0)", "", Some("javascript:")),
+            (":x", "", None),
+            ("https://", "", Some("https:")),
+            ("nonsense", "", None),
+            ("", "", None),
         ] {
-            let props = element_click(&element("a", &["x"]).with("href", href), PAGE).unwrap();
+            let props = element_click(&link("x", href, host)).unwrap();
             assert_eq!(props.get("href").and_then(Value::as_str), kept, "{href}");
             assert_eq!(props.get("outbound"), None, "{href}");
         }
@@ -338,31 +316,31 @@ mod tests {
     fn buttons_take_the_first_label_and_long_text_is_cut() {
         let icon = element("button", &[" \n ", "Add to wishlist", "Wishlist"]);
         assert_eq!(
-            element_click(&icon, PAGE).unwrap(),
+            element_click(&icon).unwrap(),
             Value::object().with("tag", "button").with("text", "Add to wishlist")
         );
         let long = "ä".repeat(60) + "  " + &"b".repeat(60);
-        let props = element_click(&element("button", &[&long]).with("id", "x ".repeat(80)), PAGE).unwrap();
+        let props = element_click(&element("button", &[&long]).with("id", "x ".repeat(80))).unwrap();
         let text = props.get("text").and_then(Value::as_str).unwrap();
         assert_eq!(text.chars().count(), MAX_TEXT_CHARS);
         assert_eq!(text, "ä".repeat(60) + " " + &"b".repeat(39), "collapsed, then cut");
         let id = props.get("id").and_then(Value::as_str).unwrap();
         assert_eq!(id.chars().count(), MAX_TEXT_CHARS - 1, "cut at 100, then the trailing space trimmed");
         let bare = Value::object().with("tag", "div").with("id", "").with("text", "not a list");
-        assert_eq!(element_click(&bare, PAGE), Some(Value::object().with("tag", "div")));
-        assert_eq!(element_click(&Value::object().with("id", "x"), PAGE), None);
-        assert_eq!(element_click(&Value::Null, PAGE), None);
+        assert_eq!(element_click(&bare), Some(Value::object().with("tag", "div")));
+        assert_eq!(element_click(&Value::object().with("id", "x")), None);
+        assert_eq!(element_click(&Value::Null), None);
     }
 
     #[test]
     fn the_click_selector_option() {
-        let default = Some(DEFAULT_CLICK_SELECTOR.to_owned());
-        assert_eq!(click_selector(None), Ok(default.clone()));
-        assert_eq!(click_selector(Some(&Value::Null)), Ok(default.clone()));
+        let default = Some(DEFAULT_CLICK_SELECTOR);
+        assert_eq!(click_selector(None), Ok(default));
+        assert_eq!(click_selector(Some(&Value::Null)), Ok(default));
         assert_eq!(click_selector(Some(&Value::Bool(true))), Ok(default));
         assert_eq!(click_selector(Some(&Value::Bool(false))), Ok(None));
         assert_eq!(click_selector(Some(&"  ".into())), Ok(None));
-        assert_eq!(click_selector(Some(&" a.cta, button ".into())), Ok(Some("a.cta, button".to_owned())));
+        assert_eq!(click_selector(Some(&" a.cta, button ".into())), Ok(Some("a.cta, button")));
         assert_eq!(click_selector(Some(&Value::Number(1.0))), Err(Error::OptionInvalid("clickSelector")));
     }
 }

@@ -6,6 +6,7 @@
 //! a percent-decoder out of the wasm); the core decides what counts as a campaign.
 
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// The UTM parameters read, and their names in `context.campaign`.
 pub const UTM_KEYS: &[(&str, &str)] = &[

@@ -11,7 +11,11 @@
 //!   autotrack: { pageviews: true, clicks: true, searches: true,     // or false
 //!                clickSelector: "a[href],button,…" },               // or false
 //!   consent: "granted",            // or "pending" | "denied" | {analytics, personalization}
-//!   respectGpc: false
+//!   respectGpc: false,
+//!   profile: { halfLifeDays: 14, sessionBoost: 1.5, maxValues: 20, maxEntries: 20,
+//!              weights: { view: 1, click: 2, add: 5, purchase: 10 } },
+//!   segments: [{ key: "console-owner", name: "Console owners",
+//!                condition: { "purchased.categories": { "$in": ["consoles"] } } }]
 //! }
 //! ```
 //! Only `collector.url` is required. Unknown keys are ignored so that a page written for a newer
@@ -21,8 +25,11 @@
 use crate::core::autotrack;
 use crate::core::consent::Consent;
 use crate::core::error::{Error, Result};
+use crate::core::profile::ProfileConfig;
+use crate::core::segments::Segment;
 use crate::core::value::Value;
 use crate::core::wire::Format;
+use crate::prelude::*;
 
 /// Validated SDK configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,131 +98,181 @@ pub struct Config {
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
     /// category (option `respectGpc`). Default false.
     pub respect_gpc: bool,
+    /// Profile tunables (option `profile`); see [`ProfileConfig`].
+    pub profile: ProfileConfig,
+    /// Segment definitions (option `segments`), parsed by [`segments::parse`] where the
+    /// browser can check their regular expressions: the web layer sets them after
+    /// [`Config::from_options`].
+    pub segments: Vec<Segment>,
 }
+
+/// The whole-number tunables as `(option, min, max, default)`, in the order they are checked: the
+/// first six under `collector`, the others at the top level. One table read by one loop keeps
+/// [`Config::from_options`] small in the wasm.
+const WHOLE: [(&str, u32, u32, u32); 8] = [
+    ("batchSize", 1, 100, 20),
+    ("flushIntervalMs", 0, 60_000, 1000),
+    ("maxQueue", 10, 10_000, 1000),
+    ("maxQueueBytes", 32 * 1024, 4 * 1024 * 1024, 512 * 1024),
+    ("retryBaseMs", 100, 60_000, 1000),
+    ("retryMaxMs", 1000, 3_600_000, 60_000),
+    ("maxEventBytes", 1024, 32768, 32768),
+    ("sessionTimeoutMs", 60_000, 86_400_000, 30 * 60 * 1000),
+];
+
+/// How many [`WHOLE`] tunables are read from `collector`.
+const COLLECTOR_WHOLE: usize = 6;
 
 impl Default for Config {
     fn default() -> Config {
+        let [batch_size, flush_interval_ms, max_queue, max_queue_bytes, retry_base_ms, retry_max_ms, max_event_bytes, session_timeout_ms] =
+            WHOLE.map(|(.., default)| default);
         Config {
             collector_url: String::new(),
             format: Format::Segment,
             write_key: None,
             json_content_type: false,
             app_id: None,
-            batch_size: 20,
-            flush_interval_ms: 1000,
-            max_queue: 1000,
-            max_event_bytes: 32768,
-            max_queue_bytes: 512 * 1024,
-            session_timeout_ms: 30 * 60 * 1000,
+            batch_size,
+            flush_interval_ms,
+            max_queue,
+            max_event_bytes,
+            max_queue_bytes,
+            session_timeout_ms,
             pageview: true,
-            retry_base_ms: 1000,
-            retry_max_ms: 60_000,
+            retry_base_ms,
+            retry_max_ms,
             consent: Consent::default(),
             respect_gpc: false,
             autotrack_pageviews: true,
             autotrack_clicks: true,
             autotrack_searches: true,
             click_selector: Some(autotrack::DEFAULT_CLICK_SELECTOR.to_owned()),
+            profile: ProfileConfig::default(),
+            segments: Vec::new(),
         }
     }
 }
 
 impl Config {
     /// Validates the options object given to `init`.
+    ///
+    /// Everything is checked before anything is allocated, so no error path has to drop a
+    /// half-built `Config` (each such path costs code in the wasm).
     pub fn from_options(options: &Value) -> Result<Config> {
         if !options.is_object() {
             return Err(Error::ConfigInvalid);
         }
-        let mut config = Config::default();
-        let collector = match options.get("collector") {
-            None | Some(Value::Null) => return Err(Error::CollectorMissing),
+        let c = match given(options, "collector") {
+            None => return Err(Error::CollectorMissing),
             Some(c @ Value::Object(_)) => c,
             Some(_) => return Err(Error::OptionInvalid("collector")),
         };
-        config.collector_url = match collector.get("url") {
-            None | Some(Value::Null) => return Err(Error::CollectorMissing),
-            Some(Value::String(url)) => validate_collector_url(url)?.to_owned(),
+        let url = match given(c, "url") {
+            None => return Err(Error::CollectorMissing),
+            Some(Value::String(url)) => validate_collector_url(url)?,
             Some(_) => return Err(Error::CollectorUrlInvalid),
         };
-        let c = collector;
-        config.format = match c.get("format") {
-            None | Some(Value::Null) => Format::Segment,
-            Some(Value::String(name)) => Format::from_name(name).ok_or(Error::OptionInvalid("format"))?,
-            Some(_) => return Err(Error::OptionInvalid("format")),
+        let format = match given(c, "format") {
+            None => Format::Segment,
+            Some(name) => name.as_str().and_then(Format::from_name).ok_or(Error::OptionInvalid("format"))?,
         };
-        if !matches!(c.get("transform"), None | Some(Value::Null)) {
+        if given(c, "transform").is_some() {
             // A function never gets here (the JS wrapper takes it); anything else is a mistake.
             return Err(Error::OptionInvalid("transform"));
         }
-        config.write_key = text(c, "writeKey")?;
-        if config.write_key.as_deref().is_some_and(|k| k.contains(':')) {
+        let write_key = text(c, "writeKey")?;
+        if write_key.is_some_and(|k| k.contains(':')) {
             // Basic auth ends the user name at the first colon: the collector would see less.
             return Err(Error::OptionInvalid("writeKey"));
         }
-        config.app_id = text(c, "appId")?;
-        config.json_content_type = match text(c, "contentType")?.as_deref() {
+        let app_id = text(c, "appId")?;
+        let json_content_type = match text(c, "contentType")? {
             None | Some("text/plain") => false,
             Some("application/json") => true,
             Some(_) => return Err(Error::OptionInvalid("contentType")),
         };
-        config.batch_size = uint(c, "batchSize", 1, 100, config.batch_size)?;
-        config.flush_interval_ms = uint(c, "flushIntervalMs", 0, 60_000, config.flush_interval_ms)?;
-        config.max_queue = uint(c, "maxQueue", 10, 10_000, config.max_queue)?;
-        config.max_queue_bytes =
-            uint(c, "maxQueueBytes", 32 * 1024, 4 * 1024 * 1024, config.max_queue_bytes)?;
-        config.retry_base_ms = uint(c, "retryBaseMs", 100, 60_000, config.retry_base_ms)?;
-        config.retry_max_ms = uint(c, "retryMaxMs", 1000, 3_600_000, config.retry_max_ms)?;
-        config.max_event_bytes = uint(options, "maxEventBytes", 1024, 32768, config.max_event_bytes)?;
-        config.session_timeout_ms =
-            uint(options, "sessionTimeoutMs", 60_000, 86_400_000, config.session_timeout_ms)?;
-        config.pageview = flag(options, "pageview", true)?;
-        config.respect_gpc = flag(options, "respectGpc", false)?;
-        config.consent = Consent::from_option(options.get("consent"))?;
-        (config.autotrack_pageviews, config.autotrack_clicks, config.autotrack_searches) =
-            match options.get("autotrack") {
-                None | Some(Value::Null) => (true, true, true),
-                Some(Value::Bool(all)) => (*all, *all, *all),
-                Some(kinds @ Value::Object(_)) => (
-                    flag(kinds, "pageviews", true)?,
-                    flag(kinds, "clicks", true)?,
-                    flag(kinds, "searches", true)?,
-                ),
-                Some(_) => return Err(Error::OptionInvalid("autotrack")),
-            };
-        let selector =
-            autotrack::click_selector(options.get("autotrack").and_then(|a| a.get("clickSelector")))?;
-        config.click_selector = selector.filter(|_| config.autotrack_clicks);
-        Ok(config)
+        let mut whole = [0; WHOLE.len()];
+        for (i, ((key, min, max, default), slot)) in WHOLE.iter().zip(&mut whole).enumerate() {
+            let obj = if i < COLLECTOR_WHOLE { c } else { options };
+            let n = number(obj, key, f64::from(*min), f64::from(*max), f64::from(*default)).ok();
+            *slot = n.filter(|n| crate::core::num::is_whole(*n)).ok_or(Error::OptionInvalid(key))? as u32;
+        }
+        let [batch_size, flush_interval_ms, max_queue, max_queue_bytes, retry_base_ms, retry_max_ms, max_event_bytes, session_timeout_ms] =
+            whole;
+        let pageview = flag(options, "pageview", true)?;
+        let respect_gpc = flag(options, "respectGpc", false)?;
+        let consent = Consent::from_option(options.get("consent"))?;
+        let autotrack = given(options, "autotrack");
+        let (autotrack_pageviews, autotrack_clicks, autotrack_searches) = match autotrack {
+            None => (true, true, true),
+            Some(Value::Bool(all)) => (*all, *all, *all),
+            Some(kinds @ Value::Object(_)) => (
+                flag(kinds, "pageviews", true)?,
+                flag(kinds, "clicks", true)?,
+                flag(kinds, "searches", true)?,
+            ),
+            Some(_) => return Err(Error::OptionInvalid("autotrack")),
+        };
+        let selector = autotrack::click_selector(autotrack.and_then(|a| a.get("clickSelector")))?;
+        let profile = ProfileConfig::from_option(options.get("profile"))?;
+        Ok(Config {
+            collector_url: url.to_owned(),
+            format,
+            write_key: write_key.map(str::to_owned),
+            json_content_type,
+            app_id: app_id.map(str::to_owned),
+            batch_size,
+            flush_interval_ms,
+            max_queue,
+            max_queue_bytes,
+            max_event_bytes,
+            session_timeout_ms,
+            pageview,
+            retry_base_ms,
+            retry_max_ms,
+            autotrack_pageviews,
+            autotrack_clicks,
+            autotrack_searches,
+            click_selector: selector.filter(|_| autotrack_clicks).map(str::to_owned),
+            consent,
+            respect_gpc,
+            profile,
+            segments: Vec::new(),
+        })
     }
+}
+
+/// `obj[key]` unless absent or `null` (both mean "use the default").
+fn given<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
+    obj.get(key).filter(|v| !v.is_null())
 }
 
 /// Reads an optional boolean.
 fn flag(obj: &Value, key: &'static str, default: bool) -> Result<bool> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(default),
+    match given(obj, key) {
+        None => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),
         Some(_) => Err(Error::OptionInvalid(key)),
     }
 }
 
 /// Reads an optional string of 1..=256 printable characters (no control characters).
-fn text(obj: &Value, key: &'static str) -> Result<Option<String>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
+fn text<'a>(obj: &'a Value, key: &'static str) -> Result<Option<&'a str>> {
+    match given(obj, key) {
+        None => Ok(None),
         Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control) => {
-            Ok(Some(s.clone()))
+            Ok(Some(s))
         }
         Some(_) => Err(Error::OptionInvalid(key)),
     }
 }
 
-/// Reads an optional whole number in `min..=max` from `obj[key]`.
-fn uint(obj: &Value, key: &'static str, min: u32, max: u32, default: u32) -> Result<u32> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(max) => {
-            Ok(*n as u32)
-        }
+/// Reads an optional number in `min..=max` from `obj[key]`; [`Error::OptionInvalid`] names `key`.
+pub fn number(obj: &Value, key: &'static str, min: f64, max: f64, default: f64) -> Result<f64> {
+    match given(obj, key) {
+        None => Ok(default),
+        Some(Value::Number(n)) if *n >= min && *n <= max => Ok(*n),
         Some(_) => Err(Error::OptionInvalid(key)),
     }
 }
@@ -251,8 +308,8 @@ pub fn validate_collector_url(url: &str) -> Result<&str> {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
+    let head = s.as_bytes().get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix.as_bytes()) {
         s.get(prefix.len()..)
     } else {
         None

@@ -16,6 +16,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// The visitor's answer for one category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Next best action: pick what a slot (hero banner, newsletter offer, push prompt) shows this
-//! visitor, and say why (issue 4, in progress: not yet exposed as `p.decide`).
+//! visitor, and say why (`p.decide(slot, candidates)`).
 //!
 //! ```text
 //! p.decide("hero", [
@@ -20,63 +20,7 @@ use crate::core::condition::{self, Host};
 use crate::core::error::{Error, Result};
 use crate::core::profile::{Profile, ProfileConfig};
 use crate::core::value::Value;
-
-/// One option for a slot.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    /// What the page shows when this one wins.
-    pub id: String,
-    /// Who may see it; `None` is everyone.
-    pub condition: Option<Value>,
-    /// Segments that must not see it.
-    pub exclude: Vec<String>,
-    /// Facet values it is about, for the affinity score.
-    pub facets: Vec<(String, String)>,
-    /// Multiplier of its score. Default 1, range 0 to 100.
-    pub weight: f64,
-}
-
-/// Reads and checks a list of candidates (`property_invalid` naming what is wrong).
-pub fn parse(value: &Value, host: &dyn Host) -> Result<Vec<Candidate>> {
-    let list = value.as_array().ok_or(Error::PropertyInvalid("candidates"))?;
-    list.iter()
-        .map(|item| {
-            let id = item.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
-            let id = id.ok_or(Error::PropertyMissing("id"))?.to_owned();
-            let condition = match item.get("condition") {
-                None | Some(Value::Null) => None,
-                Some(c) => {
-                    condition::check(c, host)?;
-                    Some(c.clone())
-                }
-            };
-            let exclude = match item.get("exclude") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(keys)) => keys
-                    .iter()
-                    .map(|k| k.as_str().map(str::to_owned).ok_or(Error::PropertyInvalid("exclude")))
-                    .collect::<Result<_>>()?,
-                Some(_) => return Err(Error::PropertyInvalid("exclude")),
-            };
-            let facets = match item.get("facets") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Object(members)) => members
-                    .iter()
-                    .map(|(f, v)| {
-                        v.as_str().map(|v| (f.clone(), v.to_owned())).ok_or(Error::PropertyInvalid("facets"))
-                    })
-                    .collect::<Result<_>>()?,
-                Some(_) => return Err(Error::PropertyInvalid("facets")),
-            };
-            let weight = match item.get("weight") {
-                None | Some(Value::Null) => 1.0,
-                Some(Value::Number(w)) if (0.0..=100.0).contains(w) => *w,
-                Some(_) => return Err(Error::PropertyInvalid("weight")),
-            };
-            Ok(Candidate { id, condition, exclude, facets, weight })
-        })
-        .collect()
-}
+use crate::prelude::*;
 
 /// The choice and, per candidate, why: `{id, eligible, score, reason}` where reason is
 /// `"condition"` (it did not hold), `"excluded:<segment>"`, or `"scored"`.
@@ -88,38 +32,74 @@ pub struct Decision {
     pub explanation: Vec<Value>,
 }
 
-/// Picks the best eligible candidate for this visitor.
+/// Picks the best eligible candidate for this visitor. `candidates` is the array the page
+/// passes: `[{id, condition?, exclude?: [segment keys], facets?: {facet: value}, weight?: 0..=100}]`;
+/// every candidate is checked (a malformed one is an error, not a silent loss), then scored.
 pub fn decide(
-    candidates: &[Candidate],
+    candidates: &Value,
     attributes: &Value,
     segments: &[String],
     profile: &Profile,
     now: u64,
     config: &ProfileConfig,
     host: &dyn Host,
-) -> Decision {
+) -> Result<Decision> {
+    let list = candidates.as_array().ok_or(Error::PropertyInvalid("candidates"))?;
     let mut best: Option<(f64, &str)> = None;
-    let mut explanation = Vec::with_capacity(candidates.len());
-    for c in candidates {
-        let entry = Value::object().with("id", c.id.as_str());
-        let excluded = c.exclude.iter().find(|k| segments.contains(k));
-        let entry = if !c.condition.as_ref().is_none_or(|cond| condition::eval(attributes, cond, &[], host)) {
+    let mut explanation = Vec::with_capacity(list.len());
+    for c in list {
+        let id = c.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let id = id.ok_or(Error::PropertyMissing("id"))?;
+        if explanation.iter().any(|e: &Value| e.get("id").and_then(Value::as_str) == Some(id)) {
+            return Err(Error::PropertyInvalid("id")); // two candidates the page cannot tell apart
+        }
+        let condition = c.get("condition").filter(|c| !c.is_null());
+        if let Some(condition) = condition {
+            condition::check(condition, host)?;
+        }
+        let mut excluded = None;
+        for key in members(c, "exclude", false)? {
+            let key = key.1.as_str().ok_or(Error::PropertyInvalid("exclude"))?;
+            if excluded.is_none() && segments.iter().any(|s| s == key) {
+                excluded = Some(key);
+            }
+        }
+        let mut affinity = 0.0;
+        for (facet, value) in members(c, "facets", true)? {
+            let value = value.as_str().ok_or(Error::PropertyInvalid("facets"))?;
+            affinity += profile.affinity(facet, value, now, config);
+        }
+        let weight = match c.get("weight") {
+            None | Some(Value::Null) => 1.0,
+            Some(Value::Number(w)) if (0.0..=100.0).contains(w) => *w,
+            Some(_) => return Err(Error::PropertyInvalid("weight")),
+        };
+        let entry = Value::object().with("id", id);
+        let entry = if !condition.is_none_or(|cond| condition::eval(attributes, cond, &[], host)) {
             entry.with("eligible", false).with("reason", "condition")
         } else if let Some(segment) = excluded {
-            let mut reason = String::from("excluded:");
-            reason.push_str(segment);
-            entry.with("eligible", false).with("reason", reason)
+            entry.with("eligible", false).with("reason", String::from("excluded:") + segment)
         } else {
-            let affinity: f64 = c.facets.iter().map(|(f, v)| profile.affinity(f, v, now, config)).sum();
-            let score = c.weight * (1.0 + affinity);
+            let score = weight * (1.0 + affinity);
             if best.is_none_or(|(top, _)| score > top) {
-                best = Some((score, &c.id));
+                best = Some((score, id));
             }
             entry.with("eligible", true).with("reason", "scored").with("score", score)
         };
         explanation.push(entry);
     }
-    Decision { choice: best.map(|(_, id)| id.to_owned()), explanation }
+    Ok(Decision { choice: best.map(|(_, id)| id.to_owned()), explanation })
+}
+
+/// The members of `c[key]`: an object's (`object`) or an array's (keys empty); nothing when
+/// absent or null.
+fn members<'a>(c: &'a Value, key: &'static str, object: bool) -> Result<Vec<(&'a str, &'a Value)>> {
+    match (c.get(key), object) {
+        (None | Some(Value::Null), _) => Ok(Vec::new()),
+        (Some(Value::Object(m)), true) => Ok(m.iter().map(|(k, v)| (k.as_str(), v)).collect()),
+        (Some(Value::Array(items)), false) => Ok(items.iter().map(|v| ("", v)).collect()),
+        _ => Err(Error::PropertyInvalid(key)),
+    }
 }
 
 #[cfg(test)]
@@ -132,18 +112,14 @@ mod tests {
         json::parse(text, 32, &|t| t.parse().unwrap()).unwrap()
     }
 
-    fn hero() -> Vec<Candidate> {
-        parse(
-            &value(
-                r#"[
+    fn hero() -> Value {
+        value(
+            r#"[
                   {"id": "console-ad", "exclude": ["console-owner"], "facets": {"category": "consoles"}},
                   {"id": "accessories", "condition": {"purchased.orders": {"$gte": 1}}, "facets": {"category": "accessories"}, "weight": 1.2},
                   {"id": "sale"}
                 ]"#,
-            ),
-            &NativeHost,
         )
-        .unwrap()
     }
 
     #[test]
@@ -159,23 +135,19 @@ mod tests {
             .with("context", Value::object().with("session", session));
         profile.record(&event, 1, &config);
         let attributes = profile.attributes(1, &config);
-        let before = decide(&hero(), &attributes, &[], &profile, 1, &config, &NativeHost);
+        let before = decide(&hero(), &attributes, &[], &profile, 1, &config, &NativeHost).unwrap();
         assert_eq!(before.choice.as_deref(), Some("console-ad"), "{:?}", before.explanation);
         let mut owner = attributes.clone();
         owner.set("purchased", Value::object().with("orders", 1.0));
-        let after = decide(&hero(), &owner, &["console-owner".to_owned()], &profile, 1, &config, &NativeHost);
+        let after = decide(&hero(), &owner, &["console-owner".to_owned()], &profile, 1, &config, &NativeHost)
+            .unwrap();
         assert_eq!(after.choice.as_deref(), Some("accessories"));
         let reasons: Vec<&str> = after.explanation.iter().filter_map(|e| e.get("reason")?.as_str()).collect();
         assert_eq!(reasons, ["excluded:console-owner", "scored", "scored"]);
-        let nobody = decide(
-            &hero()[..2],
-            &attributes,
-            &["console-owner".to_owned()],
-            &profile,
-            1,
-            &config,
-            &NativeHost,
-        );
+        let first_two = Value::Array(hero().as_array().unwrap()[..2].to_vec());
+        let nobody =
+            decide(&first_two, &attributes, &["console-owner".to_owned()], &profile, 1, &config, &NativeHost)
+                .unwrap();
         assert_eq!(nobody.choice, None, "nothing eligible: the slot keeps its default");
     }
 
@@ -184,12 +156,15 @@ mod tests {
         for (text, error) in [
             (r#"{}"#, Error::PropertyInvalid("candidates")),
             (r#"[{"weight": 2}]"#, Error::PropertyMissing("id")),
+            (r#"[{"id": "a"}, {"id": "a"}]"#, Error::PropertyInvalid("id")),
             (r#"[{"id": "a", "weight": -1}]"#, Error::PropertyInvalid("weight")),
             (r#"[{"id": "a", "exclude": "x"}]"#, Error::PropertyInvalid("exclude")),
             (r#"[{"id": "a", "facets": {"category": 3}}]"#, Error::PropertyInvalid("facets")),
             (r#"[{"id": "a", "condition": {"x": {"$bad": 1}}}]"#, Error::ConditionInvalid("operator")),
         ] {
-            assert_eq!(parse(&value(text), &NativeHost), Err(error), "{text}");
+            let (config, profile) = (ProfileConfig::default(), Profile::default());
+            let decided = decide(&value(text), &Value::object(), &[], &profile, 0, &config, &NativeHost);
+            assert_eq!(decided, Err(error), "{text}");
         }
     }
 }

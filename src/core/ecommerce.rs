@@ -36,6 +36,7 @@
 
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// What a required property must be.
 #[derive(Clone, Copy)]

@@ -13,6 +13,7 @@
 use crate::core::error::{Error, Result};
 use crate::core::time::iso8601;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Longest accepted event name, in characters.
 pub const MAX_NAME_LEN: usize = 200;
@@ -29,6 +30,9 @@ pub enum EventKind {
     Track,
     /// A page view.
     Page,
+    /// The visitor became a known customer (`identify(userId, traits)`): the properties given
+    /// to [`build`] are sent as `traits`, and `properties` is empty.
+    Identify,
 }
 
 impl EventKind {
@@ -37,6 +41,7 @@ impl EventKind {
         match self {
             EventKind::Track => "track",
             EventKind::Page => "page",
+            EventKind::Identify => "identify",
         }
     }
 }
@@ -137,6 +142,12 @@ pub fn build(
         _ => return Err(Error::PropertiesInvalid),
     };
     let mut event = Value::object().with("type", kind.as_str());
+    let properties = if kind == EventKind::Identify {
+        event.set("traits", properties);
+        Value::object()
+    } else {
+        properties
+    };
     if let Some(name) = name {
         event.set(if kind == EventKind::Track { "event" } else { "name" }, name.into());
     }
@@ -177,7 +188,7 @@ pub fn is_wire_event(value: &Value) -> bool {
     let object = |key| value.get(key).is_some_and(Value::is_object);
     let named = match text("type") {
         Some("track") => text("event").is_some(),
-        Some("page") => true,
+        Some("page" | "identify") => true,
         _ => false,
     };
     named

@@ -2,6 +2,7 @@
 
 use crate::core::error::Result;
 use crate::core::platform::Entropy;
+use crate::prelude::*;
 
 /// A random RFC 4122 version-4 UUID in lowercase hex, e.g. `1b4e28ba-2fa1-4d2b-883f-0016d3cca427`.
 pub fn uuid_v4(entropy: &impl Entropy) -> Result<String> {

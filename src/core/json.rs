@@ -13,6 +13,7 @@
 
 use crate::core::time::push_num;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Largest integer a double holds exactly (2^53).
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
@@ -54,7 +55,7 @@ pub fn write(value: &Value, out: &mut String, float: &dyn Fn(f64, &mut String)) 
 pub fn number(n: f64, out: &mut String, float: &dyn Fn(f64, &mut String)) {
     if !n.is_finite() {
         out.push_str("null");
-    } else if n.fract() == 0.0 && n.abs() < MAX_SAFE {
+    } else if crate::core::num::is_whole(n) && n.abs() < MAX_SAFE {
         if n < 0.0 {
             out.push('-');
         }
@@ -67,31 +68,24 @@ pub fn number(n: f64, out: &mut String, float: &dyn Fn(f64, &mut String)) {
 /// A string literal with `JSON.stringify`'s escapes.
 pub fn string(s: &str, out: &mut String) {
     out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        // `i` is an ASCII byte, so both cuts fall on character boundaries.
-        out.push_str(s.get(start..i).unwrap_or_default());
-        start = i + 1;
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(hex(b >> 4));
-            out.push(hex(b & 15));
-        } else {
-            out.push_str(escape);
+    // Char by char: no slicing of `s`, so no cut points to compute.
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\0'..='\u{1f}' => {
+                out.push_str("\\u00");
+                out.push(hex(c as u8 >> 4));
+                out.push(hex(c as u8 & 15));
+            }
+            _ => out.push(c),
         }
     }
-    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 

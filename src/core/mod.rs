@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod json;
+pub mod num;
 pub mod outbox;
 pub mod platform;
 pub mod profile;

@@ -7,7 +7,8 @@
 //! stable `messageId` lets the collector make storage exactly-once. The whole queue, including
 //! the batch in flight, is what gets persisted: a crash mid-request resends, never loses.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use crate::core::config::Config;
 use crate::core::error::{Error, Result};
@@ -294,15 +295,19 @@ impl Outbox {
         };
         match outcome {
             Delivery::Delivered | Delivery::Rejected => {
-                let removed = &mut self.removed;
-                self.entries.retain(|e| {
-                    let keep = !ids.contains(&e.message_id);
-                    if !keep && e.persisted {
-                        removed.push(e.seq);
+                // A plain loop rather than `VecDeque::retain`, whose index asserts keep panic
+                // code in the wasm.
+                let mut kept = VecDeque::with_capacity(self.entries.len());
+                self.total_bytes = 0;
+                for e in core::mem::take(&mut self.entries) {
+                    if !ids.contains(&e.message_id) {
+                        self.total_bytes += e.bytes as usize;
+                        kept.push_back(e);
+                    } else if e.persisted {
+                        self.removed.push(e.seq);
                     }
-                    keep
-                });
-                self.total_bytes = self.entries.iter().map(|e| e.bytes as usize).sum();
+                }
+                self.entries = kept;
                 self.dropped = self.dropped.saturating_sub(reported);
                 self.failures = 0;
                 self.not_before = 0;

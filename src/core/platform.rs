@@ -5,8 +5,10 @@
 //! in memory. Network delivery is not a trait: the outbox is sans-I/O ([`crate::core::outbox`]) and
 //! the web layer performs the `fetch` and reports the outcome back.
 
+use crate::core::condition::Host;
 use crate::core::error::Result;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Key/value persistence (localStorage in the browser). Every method reports failure instead of
 /// panicking; callers treat storage as best effort.
@@ -41,7 +43,8 @@ pub trait Entropy {
     fn fill(&self, buf: &mut [u8]) -> Result<()>;
 }
 
-/// Everything the tracker needs from its environment.
-pub trait Platform: Storage + Clock + Codec + Entropy {}
+/// Everything the tracker needs from its environment (conditions need the browser's number
+/// formatting, lowercasing and `RegExp`: [`Host`]).
+pub trait Platform: Storage + Clock + Codec + Entropy + Host {}
 
-impl<T: Storage + Clock + Codec + Entropy> Platform for T {}
+impl<T: Storage + Clock + Codec + Entropy + Host> Platform for T {}

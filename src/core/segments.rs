@@ -17,6 +17,7 @@
 use crate::core::condition::{self, Host};
 use crate::core::error::{Error, Result};
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// One segment definition.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,6 +12,7 @@ use crate::core::error::Result;
 use crate::core::id;
 use crate::core::platform::Entropy;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Least time between two writes of a continuing session, in ms: its stored last-seen time may
 /// lag by this much, which can end a 30-minute session up to a minute early after a reload.

@@ -20,6 +20,7 @@ use crate::core::error::{Error, Result};
 use crate::core::id;
 use crate::core::outbox::{Entry, Outbox};
 use crate::core::platform::{Clock, Codec, Entropy, Storage};
+use crate::prelude::*;
 
 /// Prefix of every outbox key; the exact key is the pre-tab format.
 pub const OUTBOX_PREFIX: &str = "persona:outbox";

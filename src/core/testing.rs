@@ -239,22 +239,83 @@ fn check(schema: &serde_json::Value, value: &serde_json::Value, at: &str, out: &
     }
 }
 
-/// Rust's float formatting, `to_lowercase` and the `regex` crate standing in for JavaScript's in
-/// native tests of conditions.
+impl crate::core::condition::Host for MemPlatform {
+    fn number_text(&self, n: f64, out: &mut String) {
+        NativeHost.number_text(n, out)
+    }
+    fn number(&self, text: &str) -> f64 {
+        NativeHost.number(text)
+    }
+    fn same_lowercase(&self, a: &str, b: &str) -> bool {
+        NativeHost.same_lowercase(a, b)
+    }
+    fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
+        NativeHost.regex_test(pattern, insensitive, input)
+    }
+}
+
+/// Rust's float formatting and parsing, `to_lowercase` and the `regex` crate standing in for
+/// JavaScript's in native tests of conditions.
 pub struct NativeHost;
 
 impl crate::core::condition::Host for NativeHost {
     fn number_text(&self, n: f64, out: &mut String) {
         out.push_str(&n.to_string());
     }
-    fn decimal(&self, text: &str) -> f64 {
-        text.parse().unwrap_or(f64::NAN)
+    fn number(&self, text: &str) -> f64 {
+        string_to_number(text)
     }
-    fn lowercase(&self, text: &str) -> String {
-        text.to_lowercase()
+    fn same_lowercase(&self, a: &str, b: &str) -> bool {
+        a.to_lowercase() == b.to_lowercase()
     }
     fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
         let re = regex::RegexBuilder::new(pattern).case_insensitive(insensitive).build().ok()?;
         Some(re.is_match(input))
     }
+}
+
+/// JavaScript's `StringToNumber`: blank is 0; decimal, `Infinity`, and 0x / 0o / 0b integers,
+/// between JavaScript's white space and line terminators; anything else `NaN`.
+fn string_to_number(s: &str) -> f64 {
+    // Unicode's White_Space less U+0085 (not white space to JavaScript), plus U+FEFF.
+    let s = s.trim_matches(|c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}');
+    if s.is_empty() {
+        return 0.0;
+    }
+    for (prefix, radix) in [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)] {
+        if let Some(digits) = s.strip_prefix(prefix) {
+            if digits.is_empty() {
+                return f64::NAN;
+            }
+            return digits
+                .chars()
+                .try_fold(0.0, |n, c| Some(n * f64::from(radix) + f64::from(c.to_digit(radix)?)))
+                .unwrap_or(f64::NAN);
+        }
+    }
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if unsigned == "Infinity" {
+        return if s.starts_with('-') { f64::NEG_INFINITY } else { f64::INFINITY };
+    }
+    if is_decimal_literal(unsigned) {
+        s.parse().unwrap_or(f64::NAN)
+    } else {
+        f64::NAN
+    }
+}
+
+/// `digits[.digits]`, `.digits` or `digits.`, then an optional exponent.
+fn is_decimal_literal(s: &str) -> bool {
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(at) => (&s[..at], Some(&s[at + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mantissa_ok = digits(int) && digits(frac) && !(int.is_empty() && frac.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
 }

@@ -3,6 +3,7 @@
 //! `iso8601(ms)` renders milliseconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ` (the form
 //! of JavaScript's `Date.prototype.toISOString` for years 0000..=9999) without `core::fmt`.
 
+use crate::prelude::*;
 /// Formats milliseconds since 1970-01-01T00:00:00Z as an ISO-8601 UTC timestamp.
 pub fn iso8601(ms: u64) -> String {
     let days = ms / 86_400_000;
@@ -48,24 +49,31 @@ pub fn push_num(out: &mut String, n: u64, width: usize) {
 /// milliseconds since the epoch; `None` for any other shape. Used by wire formats that want epoch
 /// milliseconds (Snowplow's `dtm`).
 pub fn parse_iso8601(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
-    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+    // The numbers in order: year, month, day, hour, minute, second, millisecond. Each `0` of the
+    // template is a digit, every other byte must be there as written and starts the next number.
+    let mut fields = [0u64; 7];
+    let mut field = 0;
+    if s.len() != 24 {
         return None;
     }
-    if b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
-        return None;
+    for (&c, &t) in s.as_bytes().iter().zip(b"0000-00-00T00:00:00.000Z") {
+        if t != b'0' {
+            if c != t {
+                return None;
+            }
+            field += 1;
+        } else {
+            let n = fields.get_mut(field)?;
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            *n = *n * 10 + u64::from(c - b'0');
+        }
     }
-    let num = |from: usize, to: usize| -> Option<u64> {
-        b.get(from..to)?
-            .iter()
-            .try_fold(0u64, |n, d| d.is_ascii_digit().then(|| n * 10 + u64::from(d - b'0')))
-    };
-    let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
-    let (hour, minute, second, ms) = (num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 23)?);
-    if year < 1970 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 59 {
+    let [year, month, day, hour, minute, second, ms] = fields;
+    // Out-of-range fields (month 13, hour 24, Feb 30th) fail the round trip at the end; these
+    // checks only keep the arithmetic below from underflowing.
+    if year < 1970 || month == 0 || day == 0 {
         return None;
     }
     // Days from the civil date, the inverse of `civil_from_days`.
@@ -135,6 +143,12 @@ mod tests {
             "2026-11-22",
             "2026-02-30T00:00:00.000Z",
             "2026-11-22T24:00:00.000Z",
+            "2026-13-01T00:00:00.000Z",
+            "2026-00-10T00:00:00.000Z",
+            "2026-11-00T00:00:00.000Z",
+            "2026-11-22T00:60:00.000Z",
+            "2026-11-22T00:00:60.000Z",
+            "2026-11-22 00:00:00.000Z",
             "1969-12-31T23:59:59.999Z",
             "2026-11-22T00:00:00.000+",
             "2026-1x-22T00:00:00.000Z",

@@ -17,8 +17,12 @@ use crate::core::session::{self, Session, Visit};
 use crate::core::tabs;
 use crate::core::value::Value;
 use crate::core::wire::{self, Body};
+use crate::prelude::*;
 
+mod personal;
 mod privacy;
+
+pub use personal::{SegmentChange, KEY_PROFILE, KEY_USER_ID, PROFILE_STORE_INTERVAL_MS};
 
 /// localStorage key of the visitor's anonymous id.
 pub const KEY_ANONYMOUS_ID: &str = "persona:anonymous_id";
@@ -70,6 +74,10 @@ pub struct Tracker<P: Platform> {
     deferred_reclaim: Option<Option<Vec<String>>>,
     /// The current visit.
     session: Option<Session>,
+    /// Profile and segments (see [`personal`]).
+    personal: personal::Personal,
+    /// JSON texts of events recorded on the side (segment changes), for the web layer.
+    side: Vec<String>,
 }
 
 impl<P: Platform> Tracker<P> {
@@ -98,9 +106,13 @@ impl<P: Platform> Tracker<P> {
             session_stored_at: 0,
             deferred_reclaim: None,
             session: None,
+            personal: personal::Personal::default(),
+            side: Vec::new(),
         };
+        tracker.restore_profile();
         if consent.may_store() {
             tracker.restore_id();
+            tracker.restore_ids();
             tracker.session = read(&tracker.platform, KEY_SESSION, &mut tracker.warnings)
                 .and_then(|text| tracker.platform.decode(&text).ok())
                 .and_then(|value| Session::from_value(&value));
@@ -183,6 +195,7 @@ impl<P: Platform> Tracker<P> {
         if let Some(query) = query {
             self.remember_search(query);
         }
+        self.observe(&recorded.event, page);
         Ok(recorded)
     }
 
@@ -213,7 +226,9 @@ impl<P: Platform> Tracker<P> {
 
     /// Records a page view and returns its wire form.
     pub fn page(&mut self, properties: Value, page: &PageContext) -> Result<Recorded> {
-        self.record(EventKind::Page, None, properties, page)
+        let recorded = self.record(EventKind::Page, None, properties, page)?;
+        self.observe(&recorded.event, page);
+        Ok(recorded)
     }
 
     fn record(
@@ -242,7 +257,7 @@ impl<P: Platform> Tracker<P> {
             consent: Some(&consent),
             message_id: &message_id,
             anonymous_id: &self.anonymous_id,
-            user_id: None,
+            user_id: self.personal.user_id.as_deref(),
             now_ms,
         };
         let wire = event::build(kind, name, properties, stamp, page)?;

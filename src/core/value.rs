@@ -5,6 +5,7 @@
 //! `JSON.stringify` in the wasm build), which keeps float formatting out of the wasm artifact.
 //! Objects keep insertion order, like JavaScript objects with string keys.
 
+use crate::prelude::*;
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -77,7 +78,12 @@ impl Value {
         }
     }
 
-    /// True for objects.
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// True for `Value::Object`.
     pub fn is_object(&self) -> bool {
         matches!(self, Value::Object(_))
     }

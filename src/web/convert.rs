@@ -9,6 +9,7 @@
 //! page hands over can make an exception escape through the wasm. `toJSON` methods an old library
 //! put on built-in prototypes (Prototype.js turns arrays into strings) are set aside meanwhile.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -24,41 +25,19 @@ pub const MAX_DEPTH: usize = 32;
 /// stored outbox wraps around them.
 pub const STORED_MAX_DEPTH: usize = MAX_DEPTH + 8;
 
-#[wasm_bindgen(inline_js = "const PROTOS = [Array, String, Number, Boolean, Object].map((c) => c.prototype);
-export function stringify_checked(value) {
-  let large = false;
-  // Old libraries (Prototype.js) put toJSON on built-in prototypes, which would turn arrays and
-  // strings into JSON strings: they are set aside for the call and put back after.
-  const saved = [];
-  for (const p of PROTOS) {
-    const d = Object.getOwnPropertyDescriptor(p, 'toJSON');
-    if (d && d.configurable) { saved.push([p, d]); delete p.toJSON; }
-  }
-  try {
-    const text = JSON.stringify(value, function (key, v) {
-      const t = typeof v;
-      if (t === 'function' || t === 'symbol' || t === 'bigint') throw 0;
-      if (t === 'object' && v !== null) {
-        if (Array.isArray(v)) {
-          if (v.length > 32768) { large = true; throw 0; }
-        } else {
-          const p = Object.getPrototypeOf(v);
-          if (p !== Object.prototype && p !== null) throw 0;
-        }
-      }
-      return v;
-    });
-    return text === undefined ? 'null' : text;
-  } catch (_) {
-    return large ? 2 : 1;
-  } finally {
-    for (const [p, d] of saved) Object.defineProperty(p, 'toJSON', d);
-  }
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// `JSON.stringify(value)` with persona's rules: the text, or 1 when the value is not
     /// acceptable, or 2 when it holds an array longer than any event can be. Never throws.
     fn stringify_checked(value: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// `JSON.parse(text)`, `null` when it throws.
+    fn parse_json(text: &str) -> JsValue;
+    /// `'' + n`: JavaScript's shortest round-trip form of a number.
+    fn number_text(n: f64) -> String;
 }
 
 /// Converts a JS value given by the page; see the module docs for what is rejected.
@@ -86,7 +65,7 @@ pub fn to_js(value: &Value) -> JsValue {
 
 /// JSON text this module wrote, as fresh JS objects (`JSON.parse`; `null` if it is not JSON).
 pub fn parse_js(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+    parse_json(json)
 }
 
 /// The JSON text of `value`, with the browser formatting the rare non-integer number.
@@ -96,8 +75,5 @@ pub fn to_json(value: &Value) -> String {
 
 /// `Number.prototype.toString`: JavaScript's (and `JSON.stringify`'s) shortest round-trip form.
 pub(crate) fn js_number(n: f64, out: &mut String) {
-    match js_sys::Number::from(n).to_string_with_radix(10) {
-        Ok(text) => out.push_str(&String::from(text)),
-        Err(_) => out.push_str("null"),
-    }
+    out.push_str(&number_text(n));
 }

@@ -11,7 +11,8 @@
 //! same way from localStorage by the next page.
 //!
 //! Listener notifications are `(kind, detail)` with kind `"event"` (the wire event just
-//! recorded), `"sent"` (`{status, count, messageIds}` after each request), `"warning"` (a
+//! recorded, segment changes included), `"segments"` (`{segments, entered, exited}` when segment
+//! membership changed), `"sent"` (`{status, count, messageIds}` after each request), `"warning"` (a
 //! `PersonaError`, each code at most once per page) or `"fault"` (something in persona itself
 //! failed inside a timer or page-lifecycle callback; the wrapper then shuts persona down). The
 //! listener runs with no Rust borrow held, so it may call back into persona; whatever it throws is
@@ -21,14 +22,14 @@
 //! through a small JS guard that catches whatever escapes, so nothing persona does can surface as
 //! an uncaught exception in the page.
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use ::core::cell::Cell;
+use alloc::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::Function;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::autotrack;
 use crate::core::config::Config;
@@ -38,46 +39,68 @@ use crate::core::event::{self, PageContext};
 use crate::core::outbox::Urgency;
 use crate::core::tracker::{Outgoing, Tracker};
 use crate::core::value::Value;
-use crate::core::wire::Body;
 use crate::web::platform::WebPlatform;
-use crate::web::{convert, js_error, page, transport};
+use crate::web::{convert, js_error, page, transport, Slot};
 
-#[wasm_bindgen(inline_js = "export function guard(f, listener) {
-  return function () {
-    try { f(); } catch (e) { try { if (listener) listener('fault', e); } catch (_) {} }
-  };
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
     /// Wraps `f` so that an exception (or a trap) inside it is reported to `listener` as
-    /// `"fault"` instead of reaching the page.
+    /// `"fault"` instead of reaching the page. Passes up to four arguments on.
     fn guard(f: &Function, listener: &JsValue) -> Function;
+    /// `listener(kind, detail)`, swallowing what it throws.
+    #[wasm_bindgen(js_name = notify)]
+    fn call_listener(listener: &Function, kind: &str, detail: &JsValue);
+    /// `setTimeout(f, delay)`: the handle.
+    fn set_timer(f: &Function, delay: i32) -> i32;
+    /// `clearTimeout(handle)`.
+    fn clear_timer(handle: i32);
+    /// Listens to the window's `pagehide` and `online` and the document's `visibilitychange`.
+    fn listen(hide: &Function, online: &Function, visibility: &Function);
+}
+
+/// `done(id, status, retryAfter, transformFailed)` of [`transport::send`].
+type DoneClosure = Closure<dyn FnMut(u32, u16, Option<String>, bool)>;
+
+/// A request on the wire.
+struct Flight {
+    /// Which request [`transport::send`] reports on: counts the driver's requests (the outbox's
+    /// batch ids start again after `forget()`).
+    id: u32,
+    request: Outgoing,
+    /// Keeps the driver alive until the outcome is settled, even if the page drops `Persona`.
+    _driver: Rc<Driver>,
 }
 
 /// The live SDK instance behind the exported `Persona` type.
 pub struct Driver {
-    tracker: RefCell<Tracker<WebPlatform>>,
+    tracker: Slot<Tracker<WebPlatform>>,
     /// Language and time zone, read once.
     env: page::Environment,
     /// The URL of the last page view, to tell a real single-page-app navigation from noise.
-    last_page_url: RefCell<String>,
-    listener: RefCell<Option<Function>>,
+    last_page_url: Slot<String>,
+    listener: Slot<Option<Function>>,
     /// Requests on the wire. Normally at most one; a flush while the page unloads may add a
     /// second that takes over the first one's events.
-    requests: Cell<u32>,
+    flights: Slot<Vec<Flight>>,
+    /// The id of the last request sent (see [`Flight::id`]).
+    last_flight: Cell<u32>,
+    /// The callback [`transport::send`] reports outcomes to, made once (see [`Driver::done`]),
+    /// and the guarded JS function around it.
+    done: Slot<Option<(DoneClosure, Function)>>,
     /// Set by [`Driver::shutdown`]: nothing is scheduled or sent any more.
     stopped: Cell<bool>,
     /// Handle of the pending `setTimeout`, if any.
     timer: Cell<Option<(i32, u64)>>,
     /// The guarded timer callback, made once and reused by every `setTimeout`.
-    tick: RefCell<Option<Function>>,
+    tick: Slot<Option<Function>>,
     /// Rust callbacks behind the guarded JS functions, kept alive as long as the driver lives.
-    callbacks: RefCell<Vec<Closure<dyn FnMut()>>>,
+    callbacks: Slot<Vec<Closure<dyn FnMut()>>>,
     /// Warning codes already reported on this page.
-    reported: RefCell<Vec<Error>>,
+    reported: Slot<Vec<Error>>,
     /// The page context last read, reused while the URL stays the same.
-    page: RefCell<Option<PageContext>>,
+    page: Slot<Option<PageContext>>,
     /// The page's `collector.transform` function, if any (see [`Driver::set_transform`]).
-    transform: RefCell<Option<Function>>,
+    transform: Slot<Option<Function>>,
     /// Whether this browser's `fetch` supports `keepalive` (else unload uses `sendBeacon`).
     keepalive: bool,
     /// The page is hidden or unloading: delivered chunks chain the next one with `keepalive`.
@@ -90,20 +113,23 @@ pub struct Driver {
 impl Driver {
     /// Creates the tracker (restoring the anonymous id and outbox from localStorage).
     pub fn new(config: Config) -> Result<Rc<Driver>> {
-        let tracker = Tracker::new(WebPlatform::new(), config)?;
+        let mut tracker = Tracker::new(WebPlatform::new(), config)?;
+        tracker.set_device(page::device_type());
         Ok(Rc::new(Driver {
-            tracker: RefCell::new(tracker),
+            tracker: Slot::new(tracker),
             env: page::Environment::read(),
-            last_page_url: RefCell::new(String::new()),
-            listener: RefCell::new(None),
-            requests: Cell::new(0),
+            last_page_url: Slot::new(String::new()),
+            listener: Slot::new(None),
+            flights: Slot::new(Vec::new()),
+            last_flight: Cell::new(0),
+            done: Slot::new(None),
             stopped: Cell::new(false),
             timer: Cell::new(None),
-            tick: RefCell::new(None),
-            callbacks: RefCell::new(Vec::new()),
-            reported: RefCell::new(Vec::new()),
-            page: RefCell::new(None),
-            transform: RefCell::new(None),
+            tick: Slot::new(None),
+            callbacks: Slot::new(Vec::new()),
+            reported: Slot::new(Vec::new()),
+            page: Slot::new(None),
+            transform: Slot::new(None),
             keepalive: transport::keepalive_supported(),
             hidden: Cell::new(false),
             beaconed: Cell::new(false),
@@ -135,6 +161,7 @@ impl Driver {
             driver.pump(Urgency::Due);
         });
         *self.tick.borrow_mut() = Some(tick);
+        self.done(); // made now, with the listener set before `start`
         self.hook_lifecycle();
         let pageview = self.tracker.borrow().config().pageview;
         if pageview {
@@ -168,9 +195,80 @@ impl Driver {
         // The JSON the tracker encoded for the outbox; not encoded a second time.
         let wire = convert::parse_js(&recorded.json);
         self.notify("event", &wire);
+        self.changed();
+        Ok(wire)
+    }
+
+    /// After the tracker changed: the events it recorded on the side (segment changes), the
+    /// segment membership change, warnings, and the delivery timer.
+    fn changed(self: &Rc<Self>) {
+        let side = self.tracker.borrow_mut().take_side_events();
+        for json in side {
+            self.notify("event", &convert::parse_js(&json));
+        }
+        let change = self.tracker.borrow_mut().take_segment_change();
+        if let Some(change) = change {
+            let list = |keys: &[String]| Value::Array(keys.iter().map(|k| k.as_str().into()).collect());
+            let detail = Value::object()
+                .with("segments", list(self.tracker.borrow().segments()))
+                .with("entered", list(&change.entered))
+                .with("exited", list(&change.exited));
+            self.notify("segments", &convert::to_js(&detail));
+        }
         self.report_warnings();
         self.schedule();
+    }
+
+    /// The visitor logged in (see [`Tracker::identify`]); returns the `identify` event.
+    pub fn identify(self: &Rc<Self>, user_id: &str, traits: Value) -> Result<JsValue> {
+        let page = self.page();
+        let json = self.tracker.borrow_mut().identify(user_id, traits, &page);
+        let wire = convert::parse_js(&json?);
+        self.notify("event", &wire);
+        self.changed();
         Ok(wire)
+    }
+
+    /// Merges data from other channels into the profile (see [`Tracker::import`]).
+    pub fn import(self: &Rc<Self>, data: &Value) -> Result<()> {
+        let page = self.page();
+        let result = self.tracker.borrow_mut().import(data, &page);
+        self.changed();
+        result
+    }
+
+    /// The visitor logged out (see [`Tracker::reset`]).
+    pub fn reset(self: &Rc<Self>) -> Result<()> {
+        let result = self.tracker.borrow_mut().reset();
+        self.changed();
+        result
+    }
+
+    /// The profile snapshot (see [`Tracker::attributes`]).
+    pub fn profile(&self) -> JsValue {
+        convert::to_js(&self.tracker.borrow().attributes())
+    }
+
+    /// The keys of the segments the visitor is in, as a JS array.
+    pub fn segments(&self) -> JsValue {
+        let keys = self.tracker.borrow().segments().iter().map(|k| k.as_str().into()).collect();
+        convert::to_js(&Value::Array(keys))
+    }
+
+    /// True when the visitor is in segment `key`.
+    pub fn in_segment(&self, key: &str) -> bool {
+        self.tracker.borrow().segments().iter().any(|k| k == key)
+    }
+
+    /// The next best action for `slot` (see [`Tracker::decide`]):
+    /// `{slot, choice, explanation}`.
+    pub fn decide(&self, slot: &str, candidates: &Value) -> Result<JsValue> {
+        let decision = self.tracker.borrow().decide(candidates)?;
+        let detail = Value::object()
+            .with("slot", slot)
+            .with("choice", decision.choice)
+            .with("explanation", Value::Array(decision.explanation));
+        Ok(convert::to_js(&detail))
     }
 
     /// The visitor's anonymous id.
@@ -217,7 +315,7 @@ impl Driver {
         if self.stopped.get() || self.tracker.borrow().config().click_selector.is_none() {
             return;
         }
-        if let Some(properties) = autotrack::element_click(&element, &self.page().url) {
+        if let Some(properties) = autotrack::element_click(&element) {
             let _ = self.record(Some(autotrack::ELEMENT_CLICKED), properties);
         }
     }
@@ -242,8 +340,7 @@ impl Driver {
     /// Records a consent answer (see [`Tracker::set_consent`]) and sends what it allows.
     pub fn set_consent(self: &Rc<Self>, state: State, categories: &[String]) -> Result<()> {
         let result = self.tracker.borrow_mut().set_consent(state, categories);
-        self.report_warnings();
-        self.schedule();
+        self.changed();
         result
     }
 
@@ -263,7 +360,7 @@ impl Driver {
     pub fn forget(self: &Rc<Self>) -> Result<()> {
         let result = self.tracker.borrow_mut().forget();
         self.clear_timer();
-        self.report_warnings();
+        self.changed();
         result
     }
 
@@ -288,9 +385,7 @@ impl Driver {
 
     fn clear_timer(&self) {
         if let Some((handle, _)) = self.timer.take() {
-            if let Some(w) = web_sys::window() {
-                w.clear_timeout_with_handle(handle);
-            }
+            clear_timer(handle);
         }
     }
 
@@ -298,7 +393,7 @@ impl Driver {
     /// that time or earlier is kept (when it fires early, the pump finds nothing due and
     /// schedules again), so tracking a burst of events does not re-arm a timer per event.
     fn schedule(self: &Rc<Self>) {
-        let due = if self.stopped.get() || self.requests.get() > 0 {
+        let due = if self.stopped.get() || self.in_flight() {
             None // stopped, or the outcome of the request in flight reschedules
         } else {
             self.tracker.borrow().due_at()
@@ -314,9 +409,8 @@ impl Driver {
         let now = js_sys::Date::now() as u64;
         let delay = due.saturating_sub(now).min(i32::MAX as u64) as i32;
         let tick = self.tick.borrow();
-        let (Some(window), Some(tick)) = (web_sys::window(), tick.as_ref()) else { return };
-        if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(tick, delay) {
-            self.timer.set(Some((handle, due)));
+        if let Some(tick) = tick.as_ref() {
+            self.timer.set(Some((set_timer(tick, delay), due)));
         }
     }
 
@@ -327,7 +421,7 @@ impl Driver {
         // One request at a time, except that unloading may take over one the page would cancel
         // (the outbox knows whether a keep-alive request already carries everything). A beacon
         // sent since the page was last visible already outlives it.
-        let busy = self.requests.get() > 0 && !unloading;
+        let busy = self.in_flight() && !unloading;
         if self.stopped.get() || busy {
             return;
         }
@@ -349,39 +443,70 @@ impl Driver {
             self.schedule();
             return;
         }
-        self.requests.set(self.requests.get() + 1);
-        let driver = Rc::clone(self);
-        wasm_bindgen_futures::spawn_local(async move {
-            let body = match &transform {
-                None => Ok(Some(request.body.clone())),
-                Some(f) => transformed(f, &request.body).await,
-            };
-            let outcome = match body {
-                Ok(Some(body)) => transport::post(&url, &body, unloading).await,
-                Ok(None) => transport::Outcome { status: 204, retry_after_ms: None },
-                Err(()) => {
-                    driver.warn(Error::TransformFailed);
-                    transport::FAILED
-                }
-            };
-            driver.settle(request, outcome);
-        });
+        let id = self.last_flight.get().wrapping_add(1);
+        self.last_flight.set(id);
+        let body = &request.body;
+        let transform = transform.map_or(JsValue::UNDEFINED, JsValue::from);
+        // Calls nothing back before it returns: `done` runs from a later microtask at the soonest.
+        transport::send(
+            &url,
+            &body.text,
+            body.json,
+            body.authorization.as_deref(),
+            unloading,
+            &transform,
+            id,
+            &self.done(),
+        );
+        self.flights.borrow_mut().push(Flight { id, request, _driver: Rc::clone(self) });
     }
 
-    fn settle(self: &Rc<Self>, request: Outgoing, outcome: transport::Outcome) {
-        self.requests.set(self.requests.get().saturating_sub(1));
+    fn in_flight(&self) -> bool {
+        !self.flights.borrow().is_empty()
+    }
+
+    /// The guarded JS function [`transport::send`] reports to, made on first use.
+    fn done(self: &Rc<Self>) -> Function {
+        if let Some((_, f)) = self.done.borrow().as_ref() {
+            return f.clone();
+        }
+        let weak: Weak<Driver> = Rc::downgrade(self);
+        let closure = DoneClosure::new(move |id, status, retry_after: Option<String>, failed| {
+            if let Some(driver) = weak.upgrade() {
+                let retry_after_ms = retry_after.as_deref().and_then(transport::retry_after);
+                driver.settle(id, status, retry_after_ms, failed);
+            }
+        });
+        let listener = self.listener.borrow().clone().map_or(JsValue::UNDEFINED, JsValue::from);
+        let f = guard(closure.as_ref().unchecked_ref(), &listener);
+        *self.done.borrow_mut() = Some((closure, f.clone()));
+        f
+    }
+
+    /// The outcome of request `id`: HTTP `status` (0 for none, 204 for a batch the transform
+    /// skipped), or a transform that failed.
+    fn settle(self: &Rc<Self>, id: u32, status: u16, retry_after_ms: Option<u64>, failed: bool) {
+        let flight = {
+            let mut flights = self.flights.borrow_mut();
+            let index = flights.iter().position(|f| f.id == id);
+            index.map(|i| flights.swap_remove(i))
+        };
+        let Some(Flight { request, .. }) = flight else { return };
+        if failed {
+            self.warn(Error::TransformFailed);
+        }
         if self.stopped.get() {
             return;
         }
-        self.tracker.borrow_mut().settle(request.id, outcome.status, outcome.retry_after_ms);
-        let detail = Object::new();
-        let ids: Array = request.message_ids.iter().map(|id| JsValue::from_str(id)).collect();
-        let _ = Reflect::set(&detail, &"status".into(), &JsValue::from(outcome.status));
-        let _ = Reflect::set(&detail, &"count".into(), &JsValue::from(ids.length()));
-        let _ = Reflect::set(&detail, &"messageIds".into(), &ids);
-        self.notify("sent", &detail);
+        self.tracker.borrow_mut().settle(request.id, status, retry_after_ms);
+        let ids: Vec<Value> = request.message_ids.iter().map(|id| id.as_str().into()).collect();
+        let detail = Value::object()
+            .with("status", f64::from(status))
+            .with("count", ids.len() as f64)
+            .with("messageIds", Value::Array(ids));
+        self.notify("sent", &convert::to_js(&detail));
         self.report_warnings();
-        if self.hidden.get() && (200..300).contains(&outcome.status) {
+        if self.hidden.get() && (200..300).contains(&status) {
             self.pump(Urgency::Unload); // the next chunk, while the page still lives
         } else {
             self.schedule();
@@ -391,20 +516,19 @@ impl Driver {
     /// Flushes with `keepalive` when the page is hidden or unloads, and retries at once when the
     /// browser is back online.
     fn hook_lifecycle(self: &Rc<Self>) {
-        let Some(window) = web_sys::window() else { return };
         let hide = self.guarded(|driver| {
             driver.hidden.set(true);
+            driver.tracker.borrow_mut().save();
             driver.pump(Urgency::Unload);
         });
         let visibility = self.guarded(|driver| {
-            let hidden = web_sys::window()
-                .and_then(|w| w.document())
-                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
+            let hidden = page::page_hidden();
             driver.hidden.set(hidden);
             if !hidden {
                 driver.beaconed.set(false);
             }
             if hidden {
+                driver.tracker.borrow_mut().save();
                 driver.pump(Urgency::Unload);
             }
         });
@@ -412,11 +536,7 @@ impl Driver {
             driver.tracker.borrow_mut().reset_backoff();
             driver.pump(Urgency::Now);
         });
-        let _ = window.add_event_listener_with_callback("pagehide", &hide);
-        let _ = window.add_event_listener_with_callback("online", &online);
-        if let Some(document) = window.document() {
-            let _ = document.add_event_listener_with_callback("visibilitychange", &visibility);
-        }
+        listen(&hide, &online, &visibility);
     }
 
     /// A JS function for the browser to call: runs `action` unless stopped, behind [`guard`].
@@ -460,25 +580,7 @@ impl Driver {
     fn notify(&self, kind: &str, detail: &JsValue) {
         let listener = self.listener.borrow().clone();
         if let Some(listener) = listener {
-            let _ = listener.call2(&JsValue::NULL, &JsValue::from_str(kind), detail);
+            call_listener(&listener, kind, detail);
         }
     }
-}
-
-/// Runs the page's transform over a batch (see [`Driver::set_transform`]): `Ok(None)` to skip it,
-/// `Err(())` when the transform failed.
-async fn transformed(transform: &Function, body: &Body) -> core::result::Result<Option<Body>, ()> {
-    let batch = js_sys::JSON::parse(&body.text).map_err(drop)?;
-    let mut result = transform.call1(&JsValue::NULL, &batch).map_err(drop)?;
-    if let Some(promise) = result.dyn_ref::<js_sys::Promise>() {
-        result = JsFuture::from(promise.clone()).await.map_err(drop)?;
-    }
-    if result.is_null() || result.is_undefined() {
-        return Ok(None);
-    }
-    let text = match result.as_string() {
-        Some(text) => text,
-        None => js_sys::JSON::stringify(&result).ok().and_then(|s| s.as_string()).ok_or(())?,
-    };
-    Ok(Some(Body { text, json: body.json, authorization: body.authorization.clone() }))
 }

@@ -1,4 +1,4 @@
-//! Browser glue: the only code that touches `web-sys` and `js-sys`.
+//! Browser glue: the only code that touches `js-sys` and the browser (through `glue.js`).
 //!
 //! - [`convert`]: JS values ⇄ [`crate::core::value::Value`], with the checks `track` needs;
 //! - [`platform`]: [`WebPlatform`](platform::WebPlatform), the core's ports over localStorage,
@@ -26,7 +26,32 @@ use wasm_bindgen::JsValue;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+use ::core::cell::{Ref, RefCell, RefMut};
+
 use crate::core::error::Error;
+
+/// A [`RefCell`] whose borrows trap instead of panicking. A failed `RefCell` borrow panics with a
+/// formatted message, which alone kept `Formatter::pad` in the module; the driver never borrows
+/// twice (it calls no JS while holding a borrow), and a panic would end in the same trap anyway
+/// (`panic = "abort"`), which the JS guard reports as a `"fault"`.
+pub struct Slot<T>(RefCell<T>);
+
+impl<T> Slot<T> {
+    /// A slot holding `value`.
+    pub fn new(value: T) -> Self {
+        Slot(RefCell::new(value))
+    }
+
+    /// Borrows the value; traps if it is mutably borrowed.
+    pub fn borrow(&self) -> Ref<'_, T> {
+        self.0.try_borrow().unwrap_or_else(|_| core::arch::wasm32::unreachable())
+    }
+
+    /// Borrows the value mutably; traps if it is borrowed.
+    pub fn borrow_mut(&self) -> RefMut<'_, T> {
+        self.0.try_borrow_mut().unwrap_or_else(|_| core::arch::wasm32::unreachable())
+    }
+}
 
 /// Turns a core error into a JS `Error` with `name = "PersonaError"`, `code` and, where the error
 /// names an option or a property, `option` or `property`.

@@ -1,5 +1,6 @@
 //! The core's ports implemented with browser APIs.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -15,19 +16,45 @@ use crate::web::convert;
 /// reads find nothing and writes fail with [`Error::StorageUnavailable`]: the tracker then works
 /// from memory for this page view.
 pub struct WebPlatform {
-    storage: Option<web_sys::Storage>,
+    /// Whether `localStorage` could be opened when persona started.
+    storage: bool,
+}
+
+#[wasm_bindgen(module = "/src/web/glue.js")]
+extern "C" {
+    /// Whether `localStorage` can be opened (the browser may refuse it, or have none).
+    fn open_storage() -> bool;
+    /// On `localStorage`: `getItem(k)` (op 0, the item or `null`), `setItem(k, v)` (op 1, 0),
+    /// `removeItem(k)` (op 2, 0) or the keys as a JSON array of strings (op 3). When the browser
+    /// throws: 2 for a full quota, else 1. Never throws.
+    fn storage(op: u32, k: &str, v: &str) -> JsValue;
+    /// `crypto.getRandomValues(buf)`: false when the browser has no secure random numbers.
+    fn fill_random(buf: &mut [u8]) -> bool;
 }
 
 impl WebPlatform {
     /// Opens localStorage if the browser lets us.
     pub fn new() -> WebPlatform {
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        WebPlatform { storage }
+        WebPlatform { storage: open_storage() }
     }
 
     /// True when localStorage could be opened.
     pub fn has_storage(&self) -> bool {
-        self.storage.is_some()
+        self.storage
+    }
+
+    /// Runs storage operation `op` (see [`storage`]): the browser's answer, or the error when
+    /// it threw.
+    fn run(&self, op: u32, key: &str, value: &str) -> Result<Option<JsValue>> {
+        if !self.storage {
+            return Ok(None);
+        }
+        let out = storage(op, key, value);
+        match out.as_f64() {
+            Some(2.0) => Err(Error::StorageFull),
+            Some(1.0) => Err(Error::StorageUnavailable),
+            _ => Ok(Some(out)),
+        }
     }
 }
 
@@ -39,36 +66,33 @@ impl Default for WebPlatform {
 
 impl Storage for WebPlatform {
     fn get(&self, key: &str) -> Result<Option<String>> {
-        match &self.storage {
-            Some(s) => s.get_item(key).map_err(|_| Error::StorageUnavailable),
-            None => Ok(None),
-        }
+        Ok(self.run(0, key, "").map_err(|_| Error::StorageUnavailable)?.and_then(|v| v.as_string()))
     }
 
     fn set(&self, key: &str, value: &str) -> Result<()> {
-        let storage = self.storage.as_ref().ok_or(Error::StorageUnavailable)?;
-        storage.set_item(key, value).map_err(|e| match error_name(&e).as_deref() {
-            Some("QuotaExceededError") | Some("NS_ERROR_DOM_QUOTA_REACHED") => Error::StorageFull,
-            _ => Error::StorageUnavailable,
-        })
+        self.run(1, key, value)?.ok_or(Error::StorageUnavailable).map(drop)
     }
 
     fn keys(&self) -> Result<Vec<String>> {
-        let Some(s) = &self.storage else { return Ok(Vec::new()) };
-        let length = s.length().map_err(|_| Error::StorageUnavailable)?;
-        Ok((0..length).filter_map(|i| s.key(i).ok().flatten()).collect())
+        let Some(json) = self.run(3, "", "").map_err(|_| Error::StorageUnavailable)? else {
+            return Ok(Vec::new());
+        };
+        let keys = json.as_string().and_then(|text| convert::from_json(&text, 1));
+        // A plain loop: `filter_map(..).collect()` costs its own iterator code in the wasm.
+        let mut out = Vec::new();
+        if let Some(Value::Array(items)) = keys {
+            for item in items {
+                if let Value::String(key) = item {
+                    out.push(key);
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn remove(&self, key: &str) -> Result<()> {
-        match &self.storage {
-            Some(s) => s.remove_item(key).map_err(|_| Error::StorageUnavailable),
-            None => Ok(()),
-        }
+        self.run(2, key, "").map_err(|_| Error::StorageUnavailable).map(drop)
     }
-}
-
-fn error_name(e: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
 }
 
 impl Clock for WebPlatform {
@@ -90,28 +114,42 @@ impl Codec for WebPlatform {
 
 impl Entropy for WebPlatform {
     fn fill(&self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|_| Error::EntropyUnavailable)
+        // At most 64 KiB per call (the browser's limit); ids take 16 bytes.
+        for chunk in buf.chunks_mut(65_536) {
+            if !fill_random(chunk) {
+                return Err(Error::EntropyUnavailable);
+            }
+        }
+        Ok(())
     }
 }
 
-#[wasm_bindgen(inline_js = "export function regex_test(pattern, insensitive, input) {
-  try { return new RegExp(pattern, insensitive ? 'i' : '').test(input) ? 1 : 0; } catch (_) { return -1; }
-}")]
+#[wasm_bindgen(module = "/src/web/glue.js")]
 extern "C" {
+    /// `a.toLowerCase() === b.toLowerCase()`.
+    fn same_lowercase(a: &str, b: &str) -> bool;
     /// 1 when `input` matches, 0 when not, -1 when the browser rejects the pattern. Never throws.
     fn regex_test(pattern: &str, insensitive: bool, input: &str) -> i32;
 }
 
-/// Conditions evaluate with JavaScript's own number formatting, number parsing and `RegExp`.
+#[wasm_bindgen]
+extern "C" {
+    /// JavaScript's `Number(text)`.
+    #[wasm_bindgen(js_name = Number)]
+    fn number(text: &str) -> f64;
+}
+
+/// Conditions evaluate with JavaScript's own number formatting, `Number(text)`, `toLowerCase` and
+/// `RegExp`.
 impl condition::Host for WebPlatform {
     fn number_text(&self, n: f64, out: &mut String) {
         convert::js_number(n, out);
     }
-    fn decimal(&self, text: &str) -> f64 {
-        js_sys::parse_float(text)
+    fn number(&self, text: &str) -> f64 {
+        number(text)
     }
-    fn lowercase(&self, text: &str) -> String {
-        js_sys::JsString::from(text).to_lower_case().into()
+    fn same_lowercase(&self, a: &str, b: &str) -> bool {
+        same_lowercase(a, b)
     }
     fn regex_test(&self, pattern: &str, insensitive: bool, input: &str) -> Option<bool> {
         match regex_test(pattern, insensitive, input) {

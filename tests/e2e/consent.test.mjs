@@ -91,7 +91,8 @@ describe("consent", () => {
     );
     assert.deepEqual(events.map((e) => e.event ?? e.type).sort(), ["Newsletter Shown", "Product Viewed", "page"]);
     const keys = await tab.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("persona:")).sort());
-    assert.deepEqual(keys, ["persona:anonymous_id", "persona:consent", "persona:session"]);
+    // The grant covers personalization too: the profile built while pending is stored now.
+    assert.deepEqual(keys, ["persona:anonymous_id", "persona:consent", "persona:profile", "persona:session"]);
     const writes = await persistentWrites(tab);
     assert.ok(writes.some(([op, key]) => op === "setItem" && key === "persona:anonymous_id"), "the spy sees persona's writes");
 

@@ -1,11 +1,12 @@
 // Shared helpers for the end-to-end tests: the real collector binary (with its SQLite database
 // in a temporary folder) and Debian's headless Chromium driven by playwright-core.
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -75,6 +76,37 @@ export async function startCollector({ www = join(ROOT, "www"), dist = join(ROOT
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The events of `anonymousId` straight from the collector's SQLite file (python3's sqlite3
+ * module), not through the collector, in the order they were stored:
+ * `[{id, messageId, type, event, properties, context, originalTimestamp}]`.
+ */
+export function rowsInDatabase(db, anonymousId) {
+  const script = `
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("select id, message_id, type, event, properties, context, original_timestamp from events where anonymous_id = ? order by id", (sys.argv[2],)).fetchall()
+print(json.dumps([{"id": i, "messageId": m, "type": t, "event": e, "properties": json.loads(p), "context": json.loads(c), "originalTimestamp": o} for i, m, t, e, p, c, o in rows]))`;
+  return JSON.parse(execFileSync("python3", ["-c", script, db, anonymousId], { encoding: "utf8" }));
+}
+
+/**
+ * For a test file that needs one collector (serving the demo shop) and one browser: started
+ * before its tests, stopped after them. Returns `{collector, browser}`, filled in by then.
+ */
+export function shopAndBrowser() {
+  const env = { collector: null, browser: null };
+  before(async () => {
+    env.collector = await startCollector();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.collector?.stop();
+  });
+  return env;
 }
 
 /** Launches headless Chromium with the flags this machine needs, and `args` besides. */

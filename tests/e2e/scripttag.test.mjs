@@ -20,6 +20,10 @@ const page = (collectorAttr) => `<!doctype html>
 <script async src="/dist/persona.js" ${collectorAttr}></script>
 </head><body><button id="b" onclick="persona.push(['track', 'Button Clicked', {id: 'b'}])">go</button></body></html>`;
 
+/** `page` with `window.personaConfig = config` set before the tag. */
+const configured = (config, collectorAttr) =>
+  page(collectorAttr).replace("<script>\n  window.persona", `<script>window.personaConfig = ${JSON.stringify(config)};</script>\n<script>\n  window.persona`);
+
 describe("script tag", () => {
   let www, brokenDist, collector, brokenCollector, browser;
 
@@ -79,6 +83,16 @@ describe("script tag", () => {
     );
     // Nothing listens on port 9 of the loopback: every delivery fails with a network error.
     writeFileSync(join(www, "down.html"), page('data-collector="http://127.0.0.1:9/v1/batch" data-flush-interval-ms="0"'));
+    // Options the attributes cannot carry, in window.personaConfig; the attribute's collector wins.
+    const tagged = { key: "tagged", name: "Tagged visitors", condition: { "counts.tagged": { $gte: 1 } } };
+    writeFileSync(
+      join(www, "config.html"),
+      configured({ collector: { url: "/nowhere", flushIntervalMs: 0 }, segments: [tagged] }, 'data-collector="/v1/batch"'),
+    );
+    writeFileSync(
+      join(www, "bad-segment.html"),
+      configured({ segments: [{ ...tagged, condition: { "counts.tagged": { $nope: 1 } } }] }, 'data-collector="/v1/batch"'),
+    );
     // A dist without the wasm: the module cannot load.
     brokenDist = tempDir();
     copyFileSync(join(ROOT, "dist", "persona.js"), join(brokenDist, "persona.js"));
@@ -311,6 +325,27 @@ describe("script tag", () => {
     await context.close();
   });
 
+  test("window.personaConfig carries segments and other options; an attribute given wins", async () => {
+    const { page: tab, errors, context } = await watchedPage(browser);
+    await tab.goto(`${collector.url}/config.html`);
+    await tab.waitForFunction(() => typeof window.persona?.segments === "function");
+    const anonymousId = await tab.evaluate(() => window.persona.anonymousId());
+    assert.deepEqual(await tab.evaluate(() => window.persona.segments()), []);
+    await tab.evaluate(() => window.persona.push(["track", "Tagged"]));
+    assert.deepEqual(await tab.evaluate(() => window.persona.segments()), ["tagged"]);
+    // Delivered to the attribute's collector, with the config's flush interval (0: at once).
+    const events = await waitFor(
+      async () => {
+        const evs = await collector.events({ anonymousId });
+        return evs.some((e) => e.event === "Segment Entered") ? evs : null;
+      },
+      { what: "Segment Entered at the collector" },
+    );
+    assert.deepEqual(events.find((e) => e.event === "Segment Entered").properties, { segment_id: "tagged", segment_name: "Tagged visitors" });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("an element with id=persona does not stop persona from starting", async () => {
     const { page: tab, errors, context } = await watchedPage(browser);
     await tab.goto(`${collector.url}/element-id.html`);
@@ -380,6 +415,7 @@ describe("script tag", () => {
     ["no-attr.html", "collector_missing"],
     ["bad-number.html", "option_invalid: batchSize"],
     ["bad-selector.html", "option_invalid: clickSelector"],
+    ["bad-segment.html", "condition_invalid"],
   ]) {
     test(`${file}: a misconfigured tag warns with ${code} and the page keeps working`, async () => {
       const { page: tab, errors, warnings, context } = await watchedPage(browser);

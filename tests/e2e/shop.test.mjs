@@ -1,42 +1,21 @@
 // The demo shop served by the real collector: a visitor browses, clicks, searches, buys; every
 // shop event must end up in the collector's SQLite database with the right names, ids and
 // properties, exactly once, under one anonymous id.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, launchBrowser, startCollector, waitFor, watchedPage } from "./harness.mjs";
+import { ROOT, rowsInDatabase, shopAndBrowser, waitFor, watchedPage } from "./harness.mjs";
 
 const catalog = JSON.parse(readFileSync(join(ROOT, "www", "catalog.json"), "utf8"));
 const productById = new Map(catalog.products.map((p) => [p.id, p]));
-let collector, browser;
-
-before(async () => {
-  collector = await startCollector();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await collector?.stop();
-});
-
-/** Rows straight from the SQLite file (python3's sqlite3 module), not through the collector. */
-function rowsInDatabase(db, anonymousId) {
-  const script = `
-import json, sqlite3, sys
-con = sqlite3.connect(sys.argv[1])
-rows = con.execute("select message_id, type, event, properties from events where anonymous_id = ? order by id", (sys.argv[2],)).fetchall()
-print(json.dumps([{"messageId": m, "type": t, "event": e, "properties": json.loads(p)} for m, t, e, p in rows]))`;
-  return JSON.parse(execFileSync("python3", ["-c", script, db, anonymousId], { encoding: "utf8" }));
-}
+const env = shopAndBrowser();
 
 test("a shopping journey lands in the database", async () => {
-  const { page, errors, context } = await watchedPage(browser);
+  const { page, errors, context } = await watchedPage(env.browser);
   const ready = () => page.waitForSelector("body[data-shop-ready=true]");
 
-  await page.goto(`${collector.url}/`);
+  await page.goto(`${env.collector.url}/`);
   await ready();
   await page.waitForFunction(() => typeof window.persona?.anonymousId === "function");
   const anonymousId = await page.evaluate(() => window.persona.anonymousId());
@@ -54,7 +33,7 @@ test("a shopping journey lands in the database", async () => {
   let boughtId = clickedId;
   if (!product.in_stock) {
     boughtId = catalog.products.find((p) => p.in_stock).id;
-    await page.goto(`${collector.url}/product.html?id=${boughtId}`);
+    await page.goto(`${env.collector.url}/product.html?id=${boughtId}`);
     await ready();
   }
   await page.click("#add-to-cart");
@@ -66,7 +45,7 @@ test("a shopping journey lands in the database", async () => {
   await ready();
 
   // Cart and checkout.
-  await page.goto(`${collector.url}/cart.html`);
+  await page.goto(`${env.collector.url}/cart.html`);
   await ready();
   await page.click("#checkout");
   const orderId = await page.locator("#order-confirmation").getAttribute("data-order-id");
@@ -75,7 +54,7 @@ test("a shopping journey lands in the database", async () => {
   const expectedNames = ["Product Clicked", "Product Viewed", "Product Added", "Products Searched", "Cart Viewed", "Order Completed"];
   const events = await waitFor(
     async () => {
-      const evs = await collector.events({ anonymousId });
+      const evs = await env.collector.events({ anonymousId });
       const names = new Set(evs.map((e) => e.event));
       return expectedNames.every((n) => names.has(n)) ? evs : null;
     },
@@ -126,7 +105,7 @@ test("a shopping journey lands in the database", async () => {
 
   // The database itself holds the same rows (the exactly-one-of-each checks above would catch
   // a retry that minted new messageIds; UNIQUE(message_id) makes same-id duplicates impossible).
-  const rows = rowsInDatabase(collector.db, anonymousId);
+  const rows = rowsInDatabase(env.collector.db, anonymousId);
   assert.equal(rows.length, events.length);
   assert.deepEqual(rows.find((r) => r.event === "Order Completed").properties, order);
 

@@ -50,7 +50,14 @@ test("three tabs track at once, two close while the collector is down, nothing i
       ),
     )
   ).flat();
-  const keys = await tabs[0].evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("persona:outbox")));
+  // Each tab wrote its events before track() returned, but Chromium hands one tab's localStorage
+  // writes to the others asynchronously: tab 0 may see another tab's last key a moment later.
+  let keys = [];
+  const readKeys = async () => {
+    keys = await tabs[0].evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("persona:outbox")));
+    return keys.length >= 18;
+  };
+  await waitFor(readKeys, { what: "every tab's queued events in localStorage", timeoutMs: 5000 }).catch(() => {});
   const outboxes = new Set(keys.map((k) => k.split(":")[2]));
   assert.equal(outboxes.size, 3, `one outbox per tab: ${keys}`);
   assert.equal(keys.length, 18, `one key per queued event (5 tracked + the page view, per tab): ${keys}`);

@@ -1,160 +1,248 @@
 //! The profile's stored form: compact, versioned, and strict about what it reads back.
 
 use super::{Profile, Purchase, Score, Search};
+use crate::core::json;
 use crate::core::value::Value;
+use crate::prelude::*;
 
-/// Version of the stored form ([`Profile::to_value`]).
-pub const STORED_VERSION: f64 = 1.0;
+/// Version of the stored form ([`Profile::to_json`]). Version 1 (before identity and segment
+/// membership were kept: no `tr`, `sg`) is read and migrated; a `u` left by an earlier build is
+/// ignored (the user id has its own key).
+pub const STORED_VERSION: f64 = 2.0;
 
-fn num(v: f64) -> Value {
-    Value::Number(v)
+/// A JSON text writer that puts the commas in itself: before a key or a value, unless it opens
+/// a container or follows a key.
+struct Writer<'a> {
+    out: String,
+    float: &'a dyn Fn(f64, &mut String),
 }
 
-fn list<T>(items: &[T], f: impl Fn(&T) -> Value) -> Value {
-    Value::Array(items.iter().map(f).collect())
-}
-
-fn strings(items: &[String]) -> Value {
-    list(items, |s| s.as_str().into())
+impl Writer<'_> {
+    fn sep(&mut self) {
+        if !matches!(self.out.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
+            self.out.push(',');
+        }
+    }
+    fn key(&mut self, key: &str) {
+        self.sep();
+        json::string(key, &mut self.out);
+        self.out.push(':');
+    }
+    fn open(&mut self, c: char) {
+        self.sep();
+        self.out.push(c);
+    }
+    fn close(&mut self, c: char) {
+        self.out.push(c);
+    }
+    fn num(&mut self, n: f64) {
+        self.sep();
+        json::number(n, &mut self.out, self.float);
+    }
+    fn text(&mut self, s: &str) {
+        self.sep();
+        json::string(s, &mut self.out);
+    }
+    fn value(&mut self, v: &Value) {
+        self.sep();
+        json::write(v, &mut self.out, self.float);
+    }
+    fn texts(&mut self, items: &[String]) {
+        self.open('[');
+        for s in items {
+            self.text(s);
+        }
+        self.close(']');
+    }
+    /// `[[text, number]...]`.
+    fn pairs(&mut self, items: &mut dyn Iterator<Item = (&str, f64)>) {
+        self.open('[');
+        for (s, n) in items {
+            self.open('[');
+            self.text(s);
+            self.num(n);
+            self.close(']');
+        }
+        self.close(']');
+    }
 }
 
 impl Profile {
-    /// The stored form, compact and versioned: `{v, f, l, s, sid, c, a, vw, ct, p, q, o, r, lo,
-    /// ft?, lt?}` with tuples as arrays (`a` is `{facet: [[value, score, at, session]...]}`).
-    pub fn to_value(&self) -> Value {
-        let affinity = Value::Object(
-            self.affinity
-                .iter()
-                .map(|(facet, scores)| {
-                    let scores = list(scores, |s| {
-                        Value::Array(vec![
-                            s.value.as_str().into(),
-                            num(s.score),
-                            num(s.at as f64),
-                            num(s.session),
-                        ])
-                    });
-                    (facet.clone(), scores)
-                })
-                .collect(),
-        );
-        let purchases = list(&self.purchases, |p| {
-            Value::object()
-                .with("o", p.order_id.as_str())
-                .with("ps", strings(&p.products))
-                .with("cs", strings(&p.categories))
-                .with("r", p.revenue)
-                .with("t", p.at as f64)
-        });
-        let searches = list(&self.searches, |q| {
-            let clicked = q.clicked.as_deref().map_or(Value::Null, Value::from);
-            Value::Array(vec![q.query.as_str().into(), clicked, num(q.at as f64)])
-        });
-        let mut out = Value::object()
-            .with("v", STORED_VERSION)
-            .with("f", self.first_seen as f64)
-            .with("l", self.last_seen as f64)
-            .with("s", f64::from(self.sessions))
-            .with("sid", self.session_id.as_str())
-            .with("c", list(&self.counts, |(n, c)| Value::Array(vec![n.as_str().into(), num(f64::from(*c))])))
-            .with("a", affinity)
-            .with(
-                "vw",
-                list(&self.viewed, |(id, at)| Value::Array(vec![id.as_str().into(), num(*at as f64)])),
-            )
-            .with("ct", list(&self.cart, |(id, q)| Value::Array(vec![id.as_str().into(), num(*q)])))
-            .with("p", purchases)
-            .with("q", searches)
-            .with("o", f64::from(self.orders))
-            .with("r", self.revenue)
-            .with("lo", self.last_order_at as f64);
-        if let Some(touch) = &self.first_touch {
-            out.set("ft", touch.clone());
+    /// The stored form as JSON text, compact and versioned: `{v, f, l, s, sid, c, a, vw, ct, p,
+    /// q, o, r, lo, ft?, lt?, tr?, sg}` with tuples as arrays (`a` is `{facet: [[value,
+    /// score, at, session]...]}`). Written directly, without building a `Value` first; `float`
+    /// writes numbers that are not whole (the platform's number formatting).
+    pub fn to_json(&self, float: &dyn Fn(f64, &mut String)) -> String {
+        let mut w = Writer { out: String::with_capacity(4096), float };
+        w.open('{');
+        for (key, n) in [
+            ("v", STORED_VERSION),
+            ("f", self.first_seen as f64),
+            ("l", self.last_seen as f64),
+            ("s", f64::from(self.sessions)),
+            ("o", f64::from(self.orders)),
+            ("r", self.revenue),
+            ("lo", self.last_order_at as f64),
+        ] {
+            w.key(key);
+            w.num(n);
         }
-        if let Some(touch) = &self.last_touch {
-            out.set("lt", touch.clone());
+        w.key("sid");
+        w.text(&self.session_id);
+        w.key("c");
+        w.pairs(&mut self.counts.iter().map(|(n, c)| (n.as_str(), f64::from(*c))));
+        w.key("vw");
+        w.pairs(&mut self.viewed.iter().map(|(id, at)| (id.as_str(), *at as f64)));
+        w.key("ct");
+        w.pairs(&mut self.cart.iter().map(|(id, q)| (id.as_str(), *q)));
+        w.key("a");
+        w.open('{');
+        for (facet, scores) in &self.affinity {
+            w.key(facet);
+            w.open('[');
+            for s in scores {
+                w.open('[');
+                w.text(&s.value);
+                w.num(s.score);
+                w.num(s.at as f64);
+                w.num(s.session);
+                w.close(']');
+            }
+            w.close(']');
         }
-        out
+        w.close('}');
+        w.key("p");
+        w.open('[');
+        for p in &self.purchases {
+            w.open('{');
+            w.key("o");
+            w.text(&p.order_id);
+            w.key("ps");
+            w.texts(&p.products);
+            w.key("cs");
+            w.texts(&p.categories);
+            w.key("r");
+            w.num(p.revenue);
+            w.key("t");
+            w.num(p.at as f64);
+            w.close('}');
+        }
+        w.close(']');
+        w.key("q");
+        w.open('[');
+        for q in &self.searches {
+            w.open('[');
+            w.text(&q.query);
+            match &q.clicked {
+                Some(id) => w.text(id),
+                None => w.value(&Value::Null),
+            }
+            w.num(q.at as f64);
+            w.close(']');
+        }
+        w.close(']');
+        for (key, touch) in [("ft", &self.first_touch), ("lt", &self.last_touch)] {
+            if let Some(touch) = touch {
+                w.key(key);
+                w.value(touch);
+            }
+        }
+        if self.traits.is_object() {
+            w.key("tr");
+            w.value(&self.traits);
+        }
+        w.key("sg");
+        w.texts(&self.segments);
+        w.close('}');
+        w.out
     }
 
-    /// Reads the stored form back; `None` for anything that is not a profile of a known version
-    /// (the caller starts a fresh profile and reports `storage_corrupt`).
+    /// Reads a stored form back (version 2, or version 1 migrated); `None` for anything that
+    /// is not one, down to a single field of the wrong type.
     pub fn from_value(stored: &Value) -> Option<Profile> {
-        if stored.get("v")?.as_f64()? != STORED_VERSION {
+        let version = stored.get("v")?.as_f64()?;
+        if version != STORED_VERSION && version != 1.0 {
             return None;
         }
-        let n = |key: &str| stored.get(key).and_then(Value::as_f64).filter(|x| x.is_finite() && *x >= 0.0);
-        let tuples = |key: &str| stored.get(key).and_then(Value::as_array);
-        let str_at = |t: &[Value], i: usize| t.get(i).and_then(Value::as_str).map(str::to_owned);
-        let num_at = |t: &[Value], i: usize| t.get(i).and_then(Value::as_f64).filter(|x| x.is_finite());
-        let pairs = |key: &str| -> Option<Vec<(String, f64)>> {
-            tuples(key)?
-                .iter()
-                .map(|t| {
-                    let t = t.as_array()?;
-                    Some((str_at(t, 0)?, num_at(t, 1)?))
-                })
-                .collect()
-        };
-        let mut affinity = Vec::new();
-        let Value::Object(facets) = stored.get("a")? else { return None };
-        for (facet, scores) in facets {
-            let scores = scores
-                .as_array()?
-                .iter()
-                .map(|t| {
-                    let t = t.as_array()?;
-                    Some(Score {
-                        value: str_at(t, 0)?,
-                        score: num_at(t, 1)?,
-                        at: num_at(t, 2)? as u64,
-                        session: num_at(t, 3)?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()?;
-            affinity.push((facet.clone(), scores));
-        }
-        let purchases = tuples("p")?
-            .iter()
-            .map(|p| {
-                let texts = |key: &str| -> Option<Vec<String>> {
-                    p.get(key)?.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
-                };
-                Some(Purchase {
-                    order_id: p.get("o")?.as_str()?.to_owned(),
-                    products: texts("ps")?,
-                    categories: texts("cs")?,
-                    revenue: p.get("r")?.as_f64()?,
-                    at: p.get("t")?.as_f64()? as u64,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let searches = tuples("q")?
-            .iter()
-            .map(|t| {
-                let t = t.as_array()?;
-                Some(Search { query: str_at(t, 0)?, clicked: str_at(t, 1), at: num_at(t, 2)? as u64 })
-            })
-            .collect::<Option<Vec<_>>>()?;
-        let touch = |key: &str| stored.get(key).filter(|t| t.is_object()).cloned();
-        Some(Profile {
+        let n = |key: &str| num_at(stored.get(key)?, None).filter(|x| *x >= 0.0);
+        let mut p = Profile {
             first_seen: n("f")? as u64,
             last_seen: n("l")? as u64,
             sessions: n("s")? as u32,
-            session_id: stored.get("sid")?.as_str()?.to_owned(),
-            counts: pairs("c")?.into_iter().map(|(name, c)| (name, c as u32)).collect(),
-            affinity,
-            viewed: pairs("vw")?.into_iter().map(|(id, at)| (id, at as u64)).collect(),
-            cart: pairs("ct")?,
-            purchases,
-            searches,
+            session_id: text_at(stored.get("sid")?, None)?,
             orders: n("o")? as u32,
             revenue: n("r")?,
             last_order_at: n("lo")? as u64,
-            first_touch: touch("ft"),
-            last_touch: touch("lt"),
-        })
+            first_touch: stored.get("ft").filter(|t| t.is_object()).cloned(),
+            last_touch: stored.get("lt").filter(|t| t.is_object()).cloned(),
+            traits: stored.get("tr").filter(|t| t.is_object()).cloned().unwrap_or_default(),
+            ..Profile::default()
+        };
+        for t in rows(stored.get("c")?)? {
+            p.counts.push((text_at(t, Some(0))?, num_at(t, Some(1))? as u32));
+        }
+        for t in rows(stored.get("vw")?)? {
+            p.viewed.push((text_at(t, Some(0))?, num_at(t, Some(1))? as u64));
+        }
+        for t in rows(stored.get("ct")?)? {
+            p.cart.push((text_at(t, Some(0))?, num_at(t, Some(1))?));
+        }
+        let Value::Object(facets) = stored.get("a")? else { return None };
+        for (facet, scores) in facets {
+            let mut list = Vec::new();
+            for t in rows(scores)? {
+                let (score, at, session) = (num_at(t, Some(1))?, num_at(t, Some(2))?, num_at(t, Some(3))?);
+                list.push(Score { value: text_at(t, Some(0))?, score, at: at as u64, session });
+            }
+            p.affinity.push((facet.clone(), list));
+        }
+        for o in rows(stored.get("p")?)? {
+            p.purchases.push(Purchase {
+                order_id: text_at(o.get("o")?, None)?,
+                products: texts(o.get("ps")?)?,
+                categories: texts(o.get("cs")?)?,
+                revenue: num_at(o.get("r")?, None)?,
+                at: num_at(o.get("t")?, None)? as u64,
+            });
+        }
+        for t in rows(stored.get("q")?)? {
+            let clicked = if t.as_array()?.get(1)?.is_null() { None } else { Some(text_at(t, Some(1))?) };
+            p.searches.push(Search { query: text_at(t, Some(0))?, clicked, at: num_at(t, Some(2))? as u64 });
+        }
+        if let Some(keys) = stored.get("sg") {
+            p.segments = texts(keys)?;
+        }
+        Some(p)
     }
+}
+
+/// The items of an array.
+fn rows(v: &Value) -> Option<&[Value]> {
+    v.as_array()
+}
+
+/// The value itself (`None`) or item `i` of an array.
+fn item(v: &Value, i: Option<usize>) -> Option<&Value> {
+    match i {
+        None => Some(v),
+        Some(i) => v.as_array()?.get(i),
+    }
+}
+
+fn text_at(v: &Value, i: Option<usize>) -> Option<String> {
+    item(v, i)?.as_str().map(str::to_owned)
+}
+
+fn num_at(v: &Value, i: Option<usize>) -> Option<f64> {
+    item(v, i)?.as_f64().filter(|x| x.is_finite())
+}
+
+fn texts(v: &Value) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for t in rows(v)? {
+        out.push(text_at(t, None)?);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -175,16 +263,16 @@ mod tests {
             .with("products", Value::Array(vec![console("c1", 10.5)]));
         p.record(&event("Order Completed", order, "s1"), 7, &config);
         // Rust's shortest round-trip float text, as JavaScript writes it; parsing is exact.
-        let text = crate::core::json::to_string(&p.to_value(), &|n, out| out.push_str(&n.to_string()));
+        let text = p.to_json(&|n, out| out.push_str(&n.to_string()));
         let parsed = crate::core::json::parse(&text, 40, &|t| t.parse().unwrap()).unwrap();
         let back = Profile::from_value(&parsed).expect("round trip");
         assert_eq!(back, p);
         for bad in [
             Value::Null,
             Value::object().with("v", 2.0),
-            p.to_value().with("a", "x"),
-            p.to_value().with("f", -1.0),
-            p.to_value().with("q", Value::Array(vec![Value::Array(vec![1.0.into()])])),
+            parsed.clone().with("a", "x"),
+            parsed.clone().with("f", -1.0),
+            parsed.clone().with("q", Value::Array(vec![Value::Array(vec![1.0.into()])])),
         ] {
             assert_eq!(Profile::from_value(&bad), None, "{bad:?}");
         }

@@ -8,6 +8,7 @@ use crate::core::error::Result;
 use crate::core::id;
 use crate::core::outbox::Outbox;
 use crate::core::platform::Platform;
+use crate::prelude::*;
 
 impl<P: Platform> Tracker<P> {
     /// What the visitor allowed so far.
@@ -28,9 +29,16 @@ impl<P: Platform> Tracker<P> {
         if before.may_send() && !now.may_send() {
             self.remove_stored_outbox();
         }
+        if now.personalization == State::Denied {
+            self.clear_profile();
+        }
         if now.may_store() {
             if !before.may_store() {
                 self.restore_id();
+                match self.personal.user_id.clone() {
+                    Some(user) => self.write(super::KEY_USER_ID, &user),
+                    None => self.restore_ids(),
+                }
             }
             if now.may_send() {
                 if let Some(live) = self.deferred_reclaim.take() {
@@ -44,15 +52,21 @@ impl<P: Platform> Tracker<P> {
                 Err(e) => self.warnings.push(e),
             }
             self.persist_outbox();
+            if before.personalization != State::Granted {
+                self.personal.mark_dirty();
+                self.save();
+            }
         } else if before.may_store() {
             self.erase();
         }
         Ok(())
     }
 
-    /// Erases every key persona wrote, drops queued events, starts a new anonymous id (kept in
-    /// memory only) and stops storing and sending until consent is granted again.
+    /// Erases every key persona wrote, drops queued events and the profile, starts a new
+    /// anonymous id (kept in memory only) and stops storing and sending until consent is granted again.
     pub fn forget(&mut self) -> Result<()> {
+        self.clear_profile();
+        self.personal.user_id = None;
         self.erase();
         self.session = None;
         self.deferred_reclaim = None;

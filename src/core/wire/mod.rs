@@ -15,6 +15,7 @@
 //! body has no place for it, the key travels as `Authorization: Basic base64(key + ":")`, the
 //! convention of Segment and RudderStack.
 
+use crate::prelude::*;
 pub mod native;
 pub mod segment;
 pub mod snowplow;

@@ -6,6 +6,7 @@
 
 use crate::core::time::iso8601;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Version of the envelope, in `v`.
 pub const VERSION: f64 = 1.0;

@@ -5,6 +5,7 @@
 
 use crate::core::time::iso8601;
 use crate::core::value::Value;
+use crate::prelude::*;
 
 /// Wraps events into a Segment batch body, stamping `sentAt` on the envelope and on each event,
 /// with `dropped` when it is not zero and the write key when it travels in the body.

@@ -22,6 +22,7 @@ use crate::core::platform::Codec;
 use crate::core::time::parse_iso8601;
 use crate::core::value::Value;
 use crate::core::wire::decimal;
+use crate::prelude::*;
 
 /// Schema of the request body.
 pub const PAYLOAD_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4";
@@ -105,9 +106,15 @@ fn encode_event(
         out.set("vid", Value::String(decimal(number as u64)));
     }
 
-    let properties = event.get("properties").cloned().unwrap_or_else(Value::object);
+    // An identify goes as a track event named `Identify` with the traits as its properties (and
+    // the user id in `uid`).
+    let identify = event.get("traits");
+    let properties = identify.or(event.get("properties")).cloned().unwrap_or_else(Value::object);
     if !is_page {
-        let name = event.get("event").cloned().unwrap_or_default();
+        let name = match identify {
+            Some(_) => "Identify".into(),
+            None => event.get("event").cloned().unwrap_or_default(),
+        };
         let track = Value::object().with("event", name).with("properties", properties.clone());
         let unstruct = self_describing(UNSTRUCT_SCHEMA, self_describing(TRACK_SCHEMA, track));
         out.set("ue_pr", Value::String(codec.encode(&unstruct)?));
