@@ -39,11 +39,14 @@ const mod = binaryen.readBinary(readFileSync(input));
 // Every i32 constant used as a value (not as an operand of arithmetic or a comparison).
 const ARITHMETIC =
   /^\((i32|i64)\.(add|sub|mul|div_[su]|rem_[su]|and|or|xor|shl|shr_[su]|rotl|rotr|eq|ne|lt_[su]|gt_[su]|le_[su]|ge_[su])\b/;
-const lines = mod.emitText().split("\n");
+const text = mod.emitText();
+const lines = text.split("\n");
 const depth = (line) => line.length - line.trimStart().length;
 const values = new Set();
+let read = 0;
 for (let i = 0; i < lines.length; i++) {
   for (const match of lines[i].matchAll(/\(i32\.const (-?\d+)\)/g)) {
+    read++;
     let parent = lines[i].trim();
     if (parent === match[0]) {
       let j = i - 1;
@@ -52,6 +55,12 @@ for (let i = 0; i < lines.length; i++) {
     }
     if (!ARITHMETIC.test(parent)) values.add(Number(match[1]));
   }
+}
+// Every constant must have been read: a binaryen whose text output looks different would
+// otherwise make every slot look unused.
+if (read === 0 || read !== (text.match(/i32\.const/g) || []).length) {
+  console.error("prune-table: could not read every i32.const in binaryen's text output; nothing pruned");
+  process.exit(1);
 }
 
 // Every 4-byte little-endian word at a 4-aligned address in the data segments (vtables and
