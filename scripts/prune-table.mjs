@@ -16,7 +16,8 @@
 // a constant into code (`i32.const` passed, stored or selected as a value) or into the data
 // segments (a vtable or a static, as a 4-byte little-endian word). A slot whose index appears in
 // neither place cannot be reached. Constants that are operands of arithmetic or comparisons are
-// not counted: they are offsets into structs (`base + 108`), never function indices.
+// not counted: they are offsets into structs (`base + 108`), never function indices. wasm-opt
+// does not make a new constant out of two others, except 0 and 1 out of a condition.
 // A pruned slot points at a stub of the same signature whose body is `unreachable`: should the
 // reasoning ever be wrong, the call traps, as a `call_indirect` to an empty slot would, and the
 // JS guard reports the trap as a `"fault"` (persona shuts down, the page carries on).
@@ -90,7 +91,9 @@ for (const segment of segments) {
   let changed = false;
   const data = segment.data.map((name, i) => {
     const index = offset.value + i;
-    if (values.has(index) || words.has(index)) return name;
+    // 0 and 1 can be computed from a condition (wasm-opt turns `c ? 1 : 0` into `c`), so slot 1
+    // is never pruned; slot 0 is the null function pointer.
+    if (index <= 1 || values.has(index) || words.has(index)) return name;
     const fn = binaryen.getFunctionInfo(mod.getFunction(name));
     if (fn.body && binaryen.getExpressionId(fn.body) === binaryen.UnreachableId) return name; // a stub
     const key = `${fn.params}|${fn.results}`;
