@@ -294,7 +294,7 @@ fn type_name(value: &Value) -> &'static str {
 }
 
 /// JavaScript truthiness.
-fn truthy(value: &Value) -> bool {
+pub(crate) fn truthy(value: &Value) -> bool {
     match value {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -315,7 +315,7 @@ fn float(host: &dyn Host) -> impl Fn(f64, &mut String) + '_ {
 }
 
 /// `String(value)`.
-fn js_string(value: &Value, host: &dyn Host) -> String {
+pub(crate) fn js_string(value: &Value, host: &dyn Host) -> String {
     let mut out = String::new();
     match value {
         Value::Null => out.push_str("null"),
@@ -483,16 +483,9 @@ mod tests {
     use super::*;
     use crate::core::testing::NativeHost;
 
-    fn cases() -> Vec<Value> {
-        let path = crate::core::testing::shared_file("conformance/growthbook-cases.json");
-        let text = std::fs::read_to_string(path).unwrap();
-        let all = json::parse(&text, 64, &|t| t.parse().unwrap()).expect("the cases file is JSON");
-        all.get("evalCondition").and_then(Value::as_array).unwrap().to_vec()
-    }
-
     #[test]
     fn passes_every_growthbook_eval_condition_case() {
-        let cases = cases();
+        let cases = crate::core::testing::growthbook_cases("evalCondition");
         assert_eq!(cases.len(), 248, "the suite's evalCondition section");
         let mut failures = Vec::new();
         for case in &cases {

@@ -12,6 +12,7 @@ pub mod decide;
 pub mod ecommerce;
 pub mod error;
 pub mod event;
+pub mod experiment;
 pub mod id;
 pub mod json;
 pub mod num;

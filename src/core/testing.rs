@@ -153,6 +153,18 @@ pub fn shared_file(relative: &str) -> std::path::PathBuf {
         .unwrap_or_else(|| panic!("shared test data {relative} not found in {candidates:?}"))
 }
 
+/// One section of GrowthBook's cross-SDK test suite (`conformance/growthbook-cases.json`).
+pub fn growthbook_cases(section: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(shared_file("conformance/growthbook-cases.json")).unwrap();
+    let all = crate::core::json::parse(&text, 64, &|t| t.parse().unwrap()).expect("the cases file is JSON");
+    all.get(section).and_then(Value::as_array).unwrap_or_else(|| panic!("no section {section}")).to_vec()
+}
+
+/// `value` as JSON text, for test failure messages.
+pub fn json_text(value: &Value) -> String {
+    crate::core::json::to_string(value, &|n, out| out.push_str(&n.to_string()))
+}
+
 /// The ways `value` breaks `schema`, for the subset of JSON Schema (draft 4) that the Snowplow
 /// schemas persona meets use: `type`, `properties`, `required`, `additionalProperties: false`,
 /// `items`, `minItems`, `minLength`, `maxLength`, `minimum`. Unknown keywords are an error, so a
