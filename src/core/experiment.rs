@@ -101,32 +101,44 @@ pub fn in_namespace(hash_value: &str, namespace: &Namespace) -> bool {
 
 /// The variation a URL forces for experiment `key` (`?my-test=1`), as GrowthBook reads it: the
 /// first `key=value` pair of the query string (before any `#`), when `value` is a whole number
-/// in `0..variations` (leading digits count, as `parseInt` reads them).
+/// in `0..variations` (leading digits count, as `parseInt` reads them). Walks the bytes (the
+/// query string as the URL carries it, percent-encoded).
 pub fn query_string_override(key: &str, url: &str, variations: usize) -> Option<usize> {
-    let query = url.split('?').nth(1)?;
-    let query = query.split('#').next().unwrap_or_default();
-    let value = query.split('&').find_map(|pair| {
-        let mut parts = pair.splitn(2, '=');
-        (parts.next() == Some(key)).then(|| parts.next().unwrap_or_default())
-    })?;
-    let n = parse_int(value)?;
-    (n >= 0 && (n as u64) < variations as u64).then_some(n as usize)
+    let start = url.bytes().position(|b| b == b'?')? + 1;
+    let rest = url.as_bytes().get(start..)?;
+    let end = rest.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(rest.len());
+    for pair in rest.get(..end)?.split(|&b| b == b'&') {
+        let eq = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
+        if pair.get(..eq) == Some(key.as_bytes()) {
+            let n = parse_int(pair.get(eq + 1..).unwrap_or_default())?;
+            return (n >= 0 && (n as u64) < variations as u64).then_some(n as usize);
+        }
+    }
+    None
 }
 
-/// JavaScript's `parseInt(text)` for base 10, `None` where it gives `NaN`.
-fn parse_int(text: &str) -> Option<i64> {
-    let text = text.trim_start();
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
+/// JavaScript's `parseInt(text)` for base 10 (after ASCII white space), `None` where it gives
+/// `NaN`.
+fn parse_int(text: &[u8]) -> Option<i64> {
+    let mut bytes = text.iter().copied().skip_while(u8::is_ascii_whitespace).peekable();
+    let negative = match bytes.peek() {
+        Some(b'-') => true,
+        Some(b'+') => false,
+        _ => {
+            return digits(bytes);
+        }
     };
-    let mut n: i64 = 0;
-    let mut any = false;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-        any = true;
+    bytes.next();
+    digits(bytes).map(|n| if negative { -n } else { n })
+}
+
+/// The leading decimal digits as a number, `None` when there are none.
+fn digits(bytes: impl Iterator<Item = u8>) -> Option<i64> {
+    let mut n: Option<i64> = None;
+    for b in bytes.take_while(u8::is_ascii_digit) {
+        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(i64::from(b - b'0')));
     }
-    any.then_some(if negative { -n } else { n })
+    n
 }
 
 #[cfg(test)]

@@ -160,7 +160,8 @@ pub fn growthbook_cases(section: &str) -> Vec<Value> {
     all.get(section).and_then(Value::as_array).unwrap_or_else(|| panic!("no section {section}")).to_vec()
 }
 
-/// `value` as JSON text, for test failure messages.
+/// `value` as JSON text, for test failure messages (the experiment tests', native only for now).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn json_text(value: &Value) -> String {
     crate::core::json::to_string(value, &|n, out| out.push_str(&n.to_string()))
 }
