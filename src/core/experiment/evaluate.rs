@@ -13,6 +13,39 @@ use crate::core::condition::{self, js_string, truthy, Groups, Host};
 use crate::core::value::Value;
 use crate::prelude::*;
 
+/// Why a visitor got what they got (for QA: `persona.qa.list()`; and no exposure is logged for a
+/// forced variation or a visitor outside the experiment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Hashed into a variation.
+    Hashed,
+    /// A stored (sticky) assignment.
+    Sticky,
+    /// Forced: by the URL (`?key=n`), by QA (forced variations) or by the experiment's `force`.
+    Forced,
+    /// Outside the experiment: targeting (condition, filters, namespace, prerequisites), coverage
+    /// or a missing hash attribute left the visitor out.
+    TargetingMiss,
+    /// The experiment is not running for anyone: fewer than two variations, experiments off,
+    /// draft, inactive, stopped, QA mode, an unknown hash version, or a bucket version the
+    /// visitor's stored assignment is no longer allowed in.
+    NotRunning,
+}
+
+impl Reason {
+    /// The reason's name in QA output: `hashed`, `sticky`, `forced`, `targeting-miss`,
+    /// `not-running`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Hashed => "hashed",
+            Reason::Sticky => "sticky",
+            Reason::Forced => "forced",
+            Reason::TargetingMiss => "targeting-miss",
+            Reason::NotRunning => "not-running",
+        }
+    }
+}
+
 /// The outcome of an experiment for one visitor (GrowthBook's `Result`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
@@ -40,6 +73,8 @@ pub struct Assignment {
     pub sticky_bucket_used: bool,
     /// The feature whose rule ran the experiment, if any.
     pub feature_id: Option<String>,
+    /// Why (not part of GrowthBook's result object).
+    pub reason: Reason,
 }
 
 impl Assignment {
@@ -296,10 +331,10 @@ impl<'a> Evaluator<'a> {
         &self,
         exp: &Value,
         index: Option<usize>,
-        hash_used: bool,
         feature: Option<&str>,
         bucket: Option<f64>,
         sticky_used: bool,
+        reason: Reason,
     ) -> Assignment {
         let variations = exp.get("variations").and_then(Value::as_array).unwrap_or_default();
         let (variation_id, in_experiment) = match index {
@@ -323,7 +358,7 @@ impl<'a> Evaluator<'a> {
             value: variations.get(variation_id).cloned().unwrap_or_default(),
             variation_id,
             in_experiment,
-            hash_used,
+            hash_used: bucket.is_some(),
             hash_attribute,
             hash_value,
             bucket,
@@ -332,6 +367,7 @@ impl<'a> Evaluator<'a> {
             passthrough: meta.and_then(|m| m.get("passthrough")).is_some_and(truthy),
             sticky_bucket_used: sticky_used,
             feature_id: feature.map(str::to_owned),
+            reason,
         }
     }
 
@@ -344,26 +380,28 @@ impl<'a> Evaluator<'a> {
     pub fn run(&mut self, exp: &Value, feature: Option<&str>) -> Assignment {
         let key = exp.get("key").and_then(Value::as_str).unwrap_or_default();
         let variations = exp.get("variations").and_then(Value::as_array).map_or(0, <[Value]>::len);
-        let out = |this: &Self, index: Option<usize>| this.result(exp, index, false, feature, None, false);
+        use Reason::{Forced, NotRunning, TargetingMiss};
+        let out =
+            |this: &Self, index: Option<usize>, reason| this.result(exp, index, feature, None, false, reason);
         if variations < 2 || !self.enabled {
-            return out(self, None);
+            return out(self, None, NotRunning);
         }
         if let Some(forced) = query_string_override(key, self.url, variations) {
-            return out(self, Some(forced));
+            return out(self, Some(forced), Forced);
         }
         if let Some(forced) = self.forced_variations.get(key) {
-            return out(self, forced.as_f64().filter(|n| *n >= 0.0).map(|n| n as usize));
+            return out(self, forced.as_f64().filter(|n| *n >= 0.0).map(|n| n as usize), Forced);
         }
         if exp.get("status").and_then(Value::as_str) == Some("draft")
             || exp.get("active") == Some(&Value::Bool(false))
         {
-            return out(self, None);
+            return out(self, None, NotRunning);
         }
         let sticky = self.sticky.is_some() && !self.sticky_disabled(exp);
         let fallback = if sticky { text(exp, "fallbackAttribute") } else { None };
         let (hash_attribute, hash_value) = self.hash_attribute(text(exp, "hashAttribute"), fallback);
         if !truthy(&hash_value) {
-            return out(self, None);
+            return out(self, None, TargetingMiss);
         }
         let (mut assigned, mut found_sticky, mut blocked) = (None, false, false);
         if sticky {
@@ -375,7 +413,7 @@ impl<'a> Evaluator<'a> {
         if !found_sticky {
             if let Some(filters) = exp.get("filters").and_then(Value::as_array) {
                 if self.filtered_out(filters) {
-                    return out(self, None);
+                    return out(self, None, TargetingMiss);
                 }
             } else if let Some(ns) = exp.get("namespace").and_then(Value::as_array) {
                 let namespace = Namespace {
@@ -384,24 +422,26 @@ impl<'a> Evaluator<'a> {
                     end: ns.get(2).and_then(Value::as_f64).unwrap_or(0.0),
                 };
                 if !in_namespace(&self.hash_text(&hash_value), &namespace) {
-                    return out(self, None);
+                    return out(self, None, TargetingMiss);
                 }
             }
             if let Some(condition) = exp.get("condition") {
                 if !self.condition_passes(condition) {
-                    return out(self, None);
+                    return out(self, None, TargetingMiss);
                 }
             }
             if let Some(parents) = exp.get("parentConditions").and_then(Value::as_array) {
                 match self.prerequisites(parents) {
                     Some(checks) if checks.iter().all(|(passes, _)| *passes) => {}
-                    _ => return out(self, None),
+                    _ => return out(self, None, TargetingMiss),
                 }
             }
         }
         let seed = text(exp, "seed").unwrap_or(key);
         let version = number(exp, "hashVersion").filter(|v| *v != 0.0).unwrap_or(1.0) as u32;
-        let Some(n) = hash(seed, &self.hash_text(&hash_value), version) else { return out(self, None) };
+        let Some(n) = hash(seed, &self.hash_text(&hash_value), version) else {
+            return out(self, None, NotRunning);
+        };
         if !found_sticky {
             let ranges: Vec<(f64, f64)> = match exp.get("ranges").and_then(Value::as_array) {
                 Some(ranges) => ranges
@@ -425,16 +465,17 @@ impl<'a> Evaluator<'a> {
             assigned = choose_variation(n, &ranges);
         }
         if blocked {
-            return self.result(exp, None, false, feature, None, true);
+            return self.result(exp, None, feature, None, true, NotRunning);
         }
-        let Some(index) = assigned else { return out(self, None) };
+        let Some(index) = assigned else { return out(self, None, TargetingMiss) };
         if let Some(force) = exp.get("force") {
-            return out(self, force.as_f64().filter(|n| *n >= 0.0).map(|n| n as usize));
+            return out(self, force.as_f64().filter(|n| *n >= 0.0).map(|n| n as usize), Forced);
         }
         if self.qa_mode || exp.get("status").and_then(Value::as_str) == Some("stopped") {
-            return out(self, None);
+            return out(self, None, NotRunning);
         }
-        let result = self.result(exp, Some(index), true, feature, Some(n), found_sticky);
+        let reason = if found_sticky { Reason::Sticky } else { Reason::Hashed };
+        let result = self.result(exp, Some(index), feature, Some(n), found_sticky, reason);
         if sticky {
             let doc_key = self.doc_key(&hash_attribute, &hash_value);
             let id = Self::sticky_key(key, number(exp, "bucketVersion").unwrap_or(0.0));
@@ -675,6 +716,58 @@ mod tests {
         });
         assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
         assert_eq!(skipped, 4, "the contextual-bandit cases");
+    }
+
+    #[test]
+    fn every_assignment_says_why() {
+        let attributes = Value::object().with("id", "visitor-1");
+        let hero = || {
+            Value::object().with("key", "hero").with("variations", Value::Array(vec![0.0.into(), 1.0.into()]))
+        };
+        let reason = |e: &mut Evaluator, exp: Value| {
+            let r = e.run(&exp, None);
+            (r.reason, r.in_experiment)
+        };
+        let mut e = Evaluator::new(&attributes, &NativeHost);
+        assert_eq!(reason(&mut e, hero()), (Reason::Hashed, true));
+        assert_eq!(reason(&mut e, hero().with("status", "draft")), (Reason::NotRunning, false));
+        assert_eq!(reason(&mut e, hero().with("status", "stopped")), (Reason::NotRunning, false));
+        assert_eq!(reason(&mut e, hero().with("coverage", 0.0)), (Reason::TargetingMiss, false));
+        let german = Value::object().with("country", "DE");
+        assert_eq!(reason(&mut e, hero().with("condition", german)), (Reason::TargetingMiss, false));
+        assert_eq!(reason(&mut e, hero().with("force", 1.0)), (Reason::Forced, true));
+        e.url = "https://shop.example/?hero=1";
+        assert_eq!(reason(&mut e, hero()), (Reason::Forced, true));
+        e.url = "";
+        let forced = Value::object().with("hero", 0.0);
+        e.forced_variations = &forced;
+        assert_eq!(reason(&mut e, hero()), (Reason::Forced, true));
+        e.forced_variations = &Value::Null;
+        e.qa_mode = true;
+        assert_eq!(reason(&mut e, hero()), (Reason::NotRunning, false));
+        e.qa_mode = false;
+        e.sticky = Some(Value::object());
+        assert_eq!(
+            reason(
+                &mut e,
+                hero().with(
+                    "meta",
+                    Value::Array(vec![Value::object().with("key", "a"), Value::object().with("key", "b")])
+                )
+            )
+            .0,
+            Reason::Hashed
+        );
+        let meta = Value::Array(vec![Value::object().with("key", "a"), Value::object().with("key", "b")]);
+        assert_eq!(
+            reason(&mut e, hero().with("meta", meta)),
+            (Reason::Sticky, true),
+            "the stored assignment, the second time"
+        );
+        let anonymous = Value::object();
+        let mut nobody = Evaluator::new(&anonymous, &NativeHost);
+        assert_eq!(reason(&mut nobody, hero()), (Reason::TargetingMiss, false), "no id to hash");
+        assert_eq!(Reason::TargetingMiss.as_str(), "targeting-miss");
     }
 
     /// 10,000 visitor ids split as configured (20/30/50 %, 80 % coverage): a chi-square test of
