@@ -7,9 +7,12 @@
 //! - [`bucket_ranges`]: each variation's slice of `[0, 1)` from weights and coverage;
 //! - [`choose_variation`]: the variation whose slice holds a position;
 //! - [`equal_weights`], [`in_namespace`] (mutually exclusive experiments) and
-//!   [`query_string_override`] (`?my-test=1` forcing, for QA).
+//!   [`query_string_override`] (`?my-test=1` forcing, for QA);
+//! - [`evaluate`]: GrowthBook's `run` and `evalFeature`, with the reason for each outcome;
+//! - [`exposure`]: `Experiment Viewed` once per visitor, experiment and session.
 
 pub mod evaluate;
+pub mod exposure;
 
 use crate::core::time::push_num;
 use crate::prelude::*;
