@@ -9,10 +9,12 @@
 //! - [`equal_weights`], [`in_namespace`] (mutually exclusive experiments) and
 //!   [`query_string_override`] (`?my-test=1` forcing, for QA);
 //! - [`evaluate`]: GrowthBook's `run` and `evalFeature`, with the reason for each outcome;
-//! - [`exposure`]: `Experiment Viewed` once per visitor, experiment and session.
+//! - [`exposure`]: `Experiment Viewed` once per visitor, experiment and session;
+//! - [`qa`]: `?persona_force=experiment:variation` and the console's forced variations.
 
 pub mod evaluate;
 pub mod exposure;
+pub mod qa;
 
 use crate::core::time::push_num;
 use crate::prelude::*;
