@@ -99,6 +99,9 @@ function isPersonaError(e: unknown): e is PersonaError {
   return e instanceof Error && e.name === "PersonaError" && typeof (e as PersonaError).code === "string";
 }
 
+/** Where `persona.wasm` came from: the QA panel's chunk sits next to it. */
+let moduleUrl: string | URL = "persona.wasm";
+
 /** Loads and instantiates the module once per page, whatever the number of `init` calls. */
 function loadWasm(source: InitOptions["wasm"]): Promise<boolean> {
   if (!wasmLoad) {
@@ -110,6 +113,7 @@ function loadWasm(source: InitOptions["wasm"]): Promise<boolean> {
         module_or_path = "persona.wasm";
       }
     }
+    if (typeof module_or_path === "string" || module_or_path instanceof URL) moduleUrl = module_or_path;
     wasmLoad = initWasm({ module_or_path }).then(
       () => true,
       (error: unknown) => {
@@ -169,6 +173,7 @@ export class Persona {
       persona.#watchClicks();
       persona.#watchSearches();
       void persona.#reclaim(locks);
+      if (/[?&]persona_debug=1(&|$)/.test(location.search)) void persona.qa.panel();
       return persona;
     })();
     current = starting;
@@ -182,6 +187,16 @@ export class Persona {
   static disabled(): Persona {
     return new Persona(null);
   }
+
+  /** QA tools: `qa.panel()` opens an overlay with the visitor's ids, consent, segments, profile
+   * and this page's events, loaded on demand from `persona-panel.js` next to `persona.wasm` (also
+   * opened by `?persona_debug=1` in the page URL). */
+  readonly qa = {
+    panel: (): Promise<void> =>
+      import(/* webpackIgnore: true */ new URL("persona-panel.js", new URL(moduleUrl, location.href)).href)
+        .then((chunk: { mount(p: Persona): unknown }) => void chunk.mount(this))
+        .catch((error: unknown) => warnOnce("panel_unavailable", error)),
+  };
 
   /** True when running without the WebAssembly module: calls are accepted and do nothing. */
   get degraded(): boolean {

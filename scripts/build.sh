@@ -62,6 +62,8 @@ esbuild js/index.ts "${common[@]}" --format=esm --outfile=dist/index.js
 # The IIFE always passes the wasm URL itself; import.meta is unused there.
 esbuild js/loader.ts "${common[@]}" --format=iife --outfile=dist/persona.js \
   --log-override:empty-import-meta=silent
+# The QA overlay, loaded on demand (persona.qa.panel(), ?persona_debug=1): not in either bundle.
+esbuild js/panel.ts "${common[@]}" --format=esm --outfile=dist/persona-panel.js
 
 step "size"
 node scripts/size.mjs

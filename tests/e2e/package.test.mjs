@@ -15,7 +15,7 @@ before(async () => {
   app = tempDir("persona-app-");
   const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", app], { cwd: ROOT, encoding: "utf8" }));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "package.json"]) {
+  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "dist/persona-panel.js", "package.json"]) {
     assert.ok(files.includes(f), `tarball holds ${f}: ${files.join(", ")}`);
   }
   assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("target/")), "only dist/ ships");
