@@ -8,10 +8,12 @@
 //! - [`choose_variation`]: the variation whose slice holds a position;
 //! - [`equal_weights`], [`in_namespace`] (mutually exclusive experiments) and
 //!   [`query_string_override`] (`?my-test=1` forcing, for QA);
+//! - [`config`]: the `experiments` and `features` options, checked at load;
 //! - [`evaluate`]: GrowthBook's `run` and `evalFeature`, with the reason for each outcome;
 //! - [`exposure`]: `Experiment Viewed` once per visitor, experiment and session;
 //! - [`qa`]: `?persona_force=experiment:variation` and the console's forced variations.
 
+pub mod config;
 pub mod evaluate;
 pub mod exposure;
 pub mod qa;
