@@ -11,12 +11,14 @@
 //! - [`config`]: the `experiments` and `features` options, checked at load;
 //! - [`evaluate`]: GrowthBook's `run` and `evalFeature`, with the reason for each outcome;
 //! - [`exposure`]: `Experiment Viewed` once per visitor, experiment and session;
-//! - [`qa`]: `?persona_force=experiment:variation` and the console's forced variations.
+//! - [`qa`]: `?persona_force=experiment:variation` and the console's forced variations;
+//! - [`sticky`]: assignment documents in localStorage.
 
 pub mod config;
 pub mod evaluate;
 pub mod exposure;
 pub mod qa;
+pub mod sticky;
 
 use crate::core::time::push_num;
 use crate::prelude::*;
