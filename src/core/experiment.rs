@@ -150,6 +150,21 @@ fn digits(bytes: impl Iterator<Item = u8>) -> Option<i64> {
     n
 }
 
+/// The experiments the tests of this module's children use: `hero`, a console ad (`control`)
+/// against accessories (`accessories`).
+#[cfg(test)]
+pub(crate) fn hero_fixture() -> crate::core::value::Value {
+    use crate::core::value::Value;
+    let meta = Value::Array(vec![
+        Value::object().with("key", "control").with("name", "Console ad"),
+        Value::object().with("key", "accessories").with("name", "Accessories"),
+    ]);
+    Value::object()
+        .with("key", "hero")
+        .with("variations", Value::Array(vec!["console".into(), "accessories".into()]))
+        .with("meta", meta)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

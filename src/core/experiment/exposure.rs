@@ -101,16 +101,7 @@ mod tests {
     use crate::core::experiment::evaluate::Evaluator;
     use crate::core::testing::NativeHost;
 
-    fn hero() -> Value {
-        let meta = Value::Array(vec![
-            Value::object().with("key", "control").with("name", "Console ad"),
-            Value::object().with("key", "accessories").with("name", "Accessories"),
-        ]);
-        Value::object()
-            .with("key", "hero")
-            .with("variations", Value::Array(vec!["console".into(), "accessories".into()]))
-            .with("meta", meta)
-    }
+    use crate::core::experiment::hero_fixture as hero;
 
     fn assign(id: &str, exp: &Value, url: &str) -> Assignment {
         let attributes = Value::object().with("id", id);

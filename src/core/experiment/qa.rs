@@ -77,16 +77,7 @@ mod tests {
     use crate::core::experiment::evaluate::{Evaluator, Reason};
     use crate::core::testing::NativeHost;
 
-    fn hero() -> Value {
-        let meta = Value::Array(vec![
-            Value::object().with("key", "control"),
-            Value::object().with("key", "accessories"),
-        ]);
-        Value::object()
-            .with("key", "hero")
-            .with("variations", Value::Array(vec!["console".into(), "accessories".into()]))
-            .with("meta", meta)
-    }
+    use crate::core::experiment::hero_fixture as hero;
 
     #[test]
     fn the_force_parameter() {

@@ -83,15 +83,8 @@ mod tests {
     use crate::core::testing::{MemPlatform, NativeHost};
 
     fn hero(weights: [f64; 2]) -> Value {
-        let meta = Value::Array(vec![
-            Value::object().with("key", "control"),
-            Value::object().with("key", "accessories"),
-        ]);
-        Value::object()
-            .with("key", "hero")
-            .with("variations", Value::Array(vec!["console".into(), "accessories".into()]))
+        crate::core::experiment::hero_fixture()
             .with("weights", Value::Array(vec![weights[0].into(), weights[1].into()]))
-            .with("meta", meta)
             .with("hashAttribute", "user_id")
             .with("fallbackAttribute", "anonymous_id")
     }
