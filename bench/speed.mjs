@@ -74,7 +74,7 @@ export function profileWasm() {
   if (process.env.PERSONA_DIST || !existsSync(input) || !existsSync(wasmOpt)) return null;
   const dir = mkdtempSync(join(tmpdir(), "persona-bench-"));
   try {
-    const passes = ["--low-memory-unused", "--merge-similar-functions", "-Oz", "--converge"];
+    const passes = ["--low-memory-unused", "--merge-similar-functions", "-Oz", "--one-caller-inline-max-function-size=30", "--converge"];
     execFileSync(wasmOpt, [...passes, "-g", input, "-o", join(dir, "persona.wasm")], { stdio: "ignore" });
     return dir;
   } catch {
