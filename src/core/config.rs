@@ -98,6 +98,10 @@ pub struct Config {
     /// Treat Global Privacy Control (`navigator.globalPrivacyControl`) as a denial of every
     /// category (option `respectGpc`). Default false.
     pub respect_gpc: bool,
+    /// This tab's id (option `tabId`, 16 lowercase hex characters): set by the JS wrapper, which
+    /// asks for the tab's Web Lock under it while the module loads, so the lock is held by the
+    /// time persona starts instead of being waited for then. `None`: persona draws one.
+    pub tab_id: Option<String>,
     /// Profile tunables (option `profile`); see [`ProfileConfig`].
     pub profile: ProfileConfig,
     /// Segment definitions (option `segments`), parsed by [`segments::parse`] where the
@@ -144,6 +148,7 @@ impl Default for Config {
             retry_max_ms,
             consent: Consent::default(),
             respect_gpc: false,
+            tab_id: None,
             autotrack_pageviews: true,
             autotrack_clicks: true,
             autotrack_searches: true,
@@ -202,6 +207,15 @@ impl Config {
             whole;
         let pageview = flag(options, "pageview", true)?;
         let respect_gpc = flag(options, "respectGpc", false)?;
+        let tab_id = match given(options, "tabId") {
+            None => None,
+            Some(Value::String(id))
+                if id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+            {
+                Some(id.clone())
+            }
+            Some(_) => return Err(Error::OptionInvalid("tabId")),
+        };
         let consent = Consent::from_option(options.get("consent"))?;
         let autotrack = given(options, "autotrack");
         let (autotrack_pageviews, autotrack_clicks, autotrack_searches) = match autotrack {
@@ -237,6 +251,7 @@ impl Config {
             click_selector: selector.filter(|_| autotrack_clicks).map(str::to_owned),
             consent,
             respect_gpc,
+            tab_id,
             profile,
             segments: Vec::new(),
         })
@@ -419,6 +434,17 @@ mod tests {
         }
         let bad_pageview = opts("/c".into()).with("pageview", "no");
         assert_eq!(Config::from_options(&bad_pageview), Err(Error::OptionInvalid("pageview")));
+    }
+
+    #[test]
+    fn the_wrappers_tab_id_is_checked() {
+        let with = |v: Value| Config::from_options(&opts("/c".into()).with("tabId", v)).map(|c| c.tab_id);
+        assert_eq!(with("0123456789abcdef".into()), Ok(Some("0123456789abcdef".into())));
+        assert_eq!(with(Value::Null), Ok(None));
+        for bad in ["0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0", "persona:outbox:x"] {
+            assert_eq!(with(bad.into()), Err(Error::OptionInvalid("tabId")), "{bad}");
+        }
+        assert_eq!(with(16.0.into()), Err(Error::OptionInvalid("tabId")));
     }
 
     #[test]

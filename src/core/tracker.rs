@@ -83,7 +83,7 @@ pub struct Tracker<P: Platform> {
 impl<P: Platform> Tracker<P> {
     /// Restores (or creates) the anonymous id and the outbox from storage, as far as consent
     /// allows: without it nothing is read but the remembered consent, and nothing is written.
-    pub fn new(platform: P, config: Config) -> Result<Tracker<P>> {
+    pub fn new(platform: P, mut config: Config) -> Result<Tracker<P>> {
         let mut warnings = Vec::new();
         // The remembered answer is the one thing read before consent: it is needed to honour it.
         let remembered = read(&platform, KEY_CONSENT, &mut warnings)
@@ -91,7 +91,10 @@ impl<P: Platform> Tracker<P> {
             .and_then(|value| Consent::from_stored(&value).ok());
         let consent = remembered.map_or(config.consent, |r| config.consent.with_remembered(r));
         let anonymous_id = id::uuid_v4(&platform)?;
-        let tab = tabs::new_tab_id(&platform)?;
+        let tab = match config.tab_id.take() {
+            Some(tab) => tab,
+            None => tabs::new_tab_id(&platform)?,
+        };
         let outbox_key = tabs::outbox_key(&tab);
         let mut tracker = Tracker {
             platform,
