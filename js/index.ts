@@ -157,8 +157,8 @@ export class Persona {
   static init(options: InitOptions): Promise<Persona> {
     if (current) return current;
     const starting = (async () => {
-      // The tab's Web Lock is asked for while the module loads: waiting for it afterwards took
-      // up to 80 ms on the way to the first decision.
+      // The tab's Web Lock is asked for while the module loads, so that init does not wait for
+      // the grant after the module is up (on the way to the first decision).
       const tab = newTabId();
       const locks = webLocks();
       const held = locks && tab ? holdTabLock(locks, tab) : undefined;
