@@ -40,3 +40,14 @@ export function requireDist(fail, files) {
   const missing = files.filter((f) => !existsSync(join(dist, f)));
   if (missing.length) fail(`${dist} has no ${missing.join(", ")}; run npm run build first`);
 }
+
+/** The esbuild settings every benchmark bundles peers (and pages) with: a shop's production build. */
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2020",
+  write: false,
+  define: { "process.env.NODE_ENV": '"production"' },
+};

@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync, constants } from "node:zlib";
-import { benchDir, dist, failWith, resultsDir, root, version } from "./common.mjs";
+import { BROWSER_BUNDLE, benchDir, dist, failWith, resultsDir, root, version } from "./common.mjs";
 
 const peersDir = join(benchDir, "peers");
 
@@ -63,14 +63,8 @@ const STACK = { name: "GrowthBook + Snowplow + MiniSearch", ids: ["growthbook", 
 
 // One esbuild configuration for everything measured here.
 const BUILD = {
-  bundle: true,
-  minify: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2020",
-  write: false,
+  ...BROWSER_BUNDLE,
   outdir: join(resultsDir, ".out"), // never written (write: false); needed for splitting and files
-  define: { "process.env.NODE_ENV": '"production"' },
   legalComments: "none",
   // persona's entry uses top-level await (fine in every browser that runs its wasm).
   supported: { "top-level-await": true },
@@ -153,9 +147,12 @@ async function main() {
   const npmBundle = await bundle(esbuild, { entryPoints: [join(peersDir, "persona.js")] }).catch((err) =>
     fail(`cannot bundle bench/peers/persona.js against ${dist}: ${err.message}`),
   );
+  // The search module: fetched only by pages that search (persona-search.js + persona-search.wasm).
+  const searchParts = ["persona-search.js", "persona-search.wasm"].map((f) => measure(readFileSync(join(dist, f))));
   const persona = {
     scriptTag: { raw: own.paths.scriptTag.raw, gzip: own.paths.scriptTag.gzip },
     npm: { raw: npmBundle.raw + wasm.raw, gzip: npmBundle.gzip + wasm.gzip, js: npmBundle, wasm },
+    search: { raw: searchParts[0].raw + searchParts[1].raw, gzip: searchParts[0].gzip + searchParts[1].gzip, js: searchParts[0], wasm: searchParts[1] },
   };
 
   const peers = [];
@@ -231,11 +228,15 @@ function rows(r) {
   };
   const notes = (...parts) => parts.filter(Boolean).join("; ");
   // Say what persona does in this build, not what it will do: update as capabilities land.
-  const does = "tracking, profile, segments, next best action (experiments, search, recs: next issues)";
+  const does = "tracking, profile, segments, next best action, search loader (experiments, recs: next issues)";
+  const search = r.persona.search;
+  const mini = r.peers.find((p) => p.id === "minisearch" && !p.error);
   const out = [
     line("persona, script tag", "persona.js + persona.wasm", does, scriptTag, "as shipped in dist/", true),
     line("persona, npm", "index.js bundle + persona.wasm", does, npm,
       notes(`JS ${npm.js.gzip} + wasm ${npm.wasm.gzip} gzip`, lazyNote(npm.js)), true),
+    line("persona, search module", "persona-search.js + persona-search.wasm", "catalog index, search, re-ranking (loaded on the first search)", search,
+      notes(`JS ${search.js.gzip} + wasm ${search.wasm.gzip} gzip; not on the script-tag path`, mini && `${ratio(search.gzip, mini.gzip)} of MiniSearch`), true),
   ];
   for (const p of r.peers) {
     const note = p.error ? `could not bundle: ${p.error}` : notes(p.note, lazyNote(p));

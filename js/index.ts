@@ -12,6 +12,7 @@
  * Rust. If the module cannot load, the API keeps working and does nothing ("degraded").
  */
 import initWasm, { Persona as WasmPersona } from "../pkg/persona.js";
+import type { SearchEngine } from "./search.js";
 import type {
   Candidate,
   Command,
@@ -19,6 +20,7 @@ import type {
   ConsentCategory,
   Decision,
   ErrorCode,
+  Explanation,
   InitOptions,
   PersonaError,
   PersonaEvents,
@@ -26,6 +28,9 @@ import type {
   ProfileImport,
   ProfileSnapshot,
   Properties,
+  RerankItem,
+  RerankOptions,
+  SearchApi,
   Transform,
   WireEvent,
 } from "./types.js";
@@ -129,7 +134,7 @@ function loadWasm(source: InitOptions["wasm"]): Promise<boolean> {
  * data. A transform that is not a function stays in the options, where it is `option_invalid`. */
 function engineOptions(options: InitOptions, tabId: string | undefined): [unknown, Transform | undefined] {
   if (options === null || typeof options !== "object" || Array.isArray(options)) return [options, undefined];
-  const { wasm: _wasm, ...given } = options;
+  const { wasm: _wasm, catalog: _catalog, ...given } = options;
   const rest = { ...given, tabId };
   const collector = rest.collector;
   if (collector && typeof collector === "object" && typeof collector.transform === "function") {
@@ -177,6 +182,7 @@ export class Persona {
       persona.#watchClicks();
       persona.#watchSearches();
       void persona.#reclaim(locks);
+      if (options.catalog) persona.search.load(options.catalog).catch((error: unknown) => warnOnce("catalog_unavailable", error));
       if (/[?&]persona_debug=1(&|$)/.test(location.search)) void persona.qa.panel();
       return persona;
     })();
@@ -197,10 +203,41 @@ export class Persona {
    * opened by `?persona_debug=1` in the page URL). */
   readonly qa = {
     panel: (): Promise<void> =>
-      import(/* webpackIgnore: true */ new URL("persona-panel.js", new URL(moduleUrl, location.href)).href)
+      chunk("persona-panel.js")
         .then((chunk: { mount(p: Persona): unknown }) => void chunk.mount(this))
         .catch((error: unknown) => warnOnce("panel_unavailable", error)),
+    /** Why item `id` is where it is in the last search or re-ranking (`null` when it was not in it). */
+    explain: (id: string | number): Promise<Explanation | null> => this.#search().then((s) => s?.explain(id) ?? null),
   };
+
+  #searching?: Promise<SearchEngine | null>;
+
+  /** The search chunk, loaded once; `null` when it cannot load (searches then find nothing). */
+  #search(): Promise<SearchEngine | null> {
+    return (this.#searching ??= chunk("persona-search.js")
+      .then((c: typeof import("./search.js")) => c.start(moduleUrl))
+      .catch((error: unknown) => (warnOnce("search_unavailable", error), null)));
+  }
+
+  /**
+   * Local search over the catalog (see {@link SearchApi}): prefix matching, typo tolerance, BM25F,
+   * filters and facets, in the visitor's order. Finds nothing until a catalog is loaded, or when
+   * the search module cannot load. Rejects with `option_invalid` for bad options.
+   */
+  readonly search: SearchApi = Object.assign(
+    (query: string, options?: Parameters<SearchApi>[1]) =>
+      this.#search().then((s) => (s ? s.search(query, options, this.profile()) : { query, total: 0, hits: [], facets: { brand: [], category: [] }, ready: false })),
+    { load: (...args: Parameters<SearchApi["load"]>) => this.#search().then((s) => (s ? s.load(...args) : 0)) },
+  ) as SearchApi;
+
+  /**
+   * The shop's own result list in this visitor's order: the same items, none added or removed.
+   * `impact: 0` (or no module) returns them as given. Rejects with `property_invalid` (not an
+   * array, an item without `id`) or `option_invalid`.
+   */
+  rerank<T extends RerankItem>(items: T[], options?: RerankOptions): Promise<T[]> {
+    return this.#search().then((s) => (s ? s.rerank(items, options, this.profile()) : items.slice()));
+  }
 
   /** True when running without the WebAssembly module: calls are accepted and do nothing. */
   get degraded(): boolean {
@@ -544,6 +581,11 @@ function describe(element: Element): Record<string, unknown> {
     }
   }
   return description;
+}
+
+/** Imports a chunk that sits next to `persona.wasm` (the QA panel, the search module). */
+function chunk(file: string) {
+  return import(/* webpackIgnore: true */ new URL(file, new URL(moduleUrl, location.href)).href);
 }
 
 const TAB_LOCK = "persona-tab:";

@@ -48,6 +48,12 @@ export interface InitOptions {
    * (`new URL("./persona.wasm", import.meta.url)`).
    */
   wasm?: string | URL | Response | BufferSource | WebAssembly.Module;
+  /**
+   * The catalog for {@link Persona.search}: a URL of its JSON, or the products. Loaded after
+   * init, in the background, with the search module (`persona-search.js` and
+   * `persona-search.wasm`, next to `persona.wasm`). Same as calling `search.load(catalog)`.
+   */
+  catalog?: string | URL | CatalogProduct[] | { products: CatalogProduct[] };
 }
 
 /** Where and how events are delivered. */
@@ -140,6 +146,11 @@ export type ErrorCode =
   | "encode_failed"
   | "transform_failed"
   | "condition_invalid"
+  | "catalog_invalid"
+  | "catalog_duplicate_id"
+  | "catalog_too_large"
+  | "index_invalid"
+  | "catalog_unavailable"
   | "wasm_unavailable"
   | "internal";
 
@@ -291,3 +302,144 @@ export interface PersonaEvents {
 
 /** A command for the script-tag queue: `["track", name, props]`, or a function called with the API. */
 export type Command = [string, ...unknown[]] | ((persona: unknown) => void);
+
+/**
+ * A product of the search catalog. Other fields are kept and handed back with each hit.
+ * A product without `id` or `name`, or with a field of the wrong type, makes the whole catalog
+ * `catalog_invalid` (the error's `property` names the field, `index` the product); a repeated id
+ * is `catalog_duplicate_id`. At most 100,000 products and 32 MiB of JSON (`catalog_too_large`);
+ * each field's first 8 KiB of text is indexed.
+ */
+export interface CatalogProduct {
+  id: string | number;
+  name: string;
+  brand?: string;
+  /** Broadest first (`["Cell Phones", "Unlocked"]`); `category` (one string) is accepted too. */
+  categories?: string[] | string;
+  category?: string;
+  tags?: string[] | string;
+  description?: string;
+  price?: number;
+  /** Default `true`; `stock: 0` also means out of stock. */
+  in_stock?: boolean;
+  stock?: number;
+  /** Any scale, higher is more popular: the last tie-breaker between equally relevant products. */
+  popularity?: number;
+  [field: string]: unknown;
+}
+
+/** Personal order, for {@link Persona.rerank} and {@link Persona.search}. */
+export interface PersonalOptions {
+  /** How much the visitor's affinities move items: 0 (the given order, exactly) to 100. Default 50 for `rerank`, 30 for `search`. */
+  impact?: number;
+  /** `false` is `impact: 0`. Default `true`. */
+  personalize?: boolean;
+  /** Extra weight of this visit's interest over the visitor's history, 0–10. Default 1. */
+  sessionBoost?: number;
+  /** At most `max` (default 2) items per value of `facet` (default `"brand"`; or `"category"`, `"tags"`, `"price_band"`) in the first `within` (default 10) places. Nothing is removed: the others follow. */
+  diversity?: { facet?: "brand" | "category" | "tags" | "price_band"; max?: number; within?: number };
+}
+
+/** An item of the shop's own result list for {@link Persona.rerank}. Other fields are kept. */
+export interface RerankItem {
+  id: string | number;
+  /** The shop's relevance score; without it, the list's order is its relevance. */
+  score?: number;
+  category?: string | string[];
+  categories?: string[];
+  brand?: string;
+  tags?: string | string[];
+  price?: number;
+  [field: string]: unknown;
+}
+
+/** Options of {@link Persona.rerank}. */
+export interface RerankOptions extends PersonalOptions {
+  /** The query the list answers: a product the visitor clicked after the same query comes first. */
+  query?: string;
+}
+
+/** Options of {@link Persona.search}. */
+export interface SearchOptions extends PersonalOptions {
+  /** Hits returned. Default 10, range 1–1000. */
+  limit?: number;
+  /** Prefix matching of the last word while typing. Default `true`. */
+  prefix?: boolean;
+  /** Typo tolerance: one edit from 4 characters, two from 8. Default `true`. */
+  typos?: boolean;
+  /** Values counted per facet. Default 10, range 0–100. */
+  facets?: number;
+  filters?: {
+    category?: string | string[];
+    brand?: string | string[];
+    price?: { min?: number; max?: number };
+    inStock?: boolean;
+  };
+}
+
+/** One product found. */
+export interface SearchHit<P = CatalogProduct> {
+  id: string;
+  /** Text relevance (BM25F). */
+  score: number;
+  /** Typos the match needed. */
+  typos: number;
+  /** The catalog's product object. */
+  product: P;
+}
+
+/** What {@link Persona.search} found. */
+export interface SearchResults<P = CatalogProduct> {
+  query: string;
+  /** Products matching (before `limit`). */
+  total: number;
+  hits: SearchHit<P>[];
+  facets: { brand: { value: string; count: number }[]; category: { value: string; count: number }[] };
+  /**
+   * False when persona could not search: no catalog loaded yet, or the search module could not
+   * load. The shop can then answer with its own search.
+   */
+  ready: boolean;
+}
+
+/** Why an item is where it is ({@link Persona.qa}`.explain`). */
+export interface Explanation {
+  id: string;
+  /** Position in the given (or text-relevance) order. */
+  from: number;
+  /** Position returned. */
+  to: number;
+  relevance: number;
+  personal: number;
+  blended: number;
+  /** Clicked after the same query before. */
+  learned: boolean;
+  /** Moved down by the diversity rule. */
+  held_back: boolean;
+  reasons: { facet: string; value: string; affinity: number; session: number }[];
+  query: string;
+}
+
+/** Options of {@link SearchApi}`.load`. */
+export interface SearchLoadOptions {
+  /**
+   * A pre-built index of the same catalog (`node scripts/build-index.mjs catalog.json
+   * catalog.idx`), as a URL or bytes: loaded instead of indexing in the browser. A damaged or
+   * foreign file is `index_invalid`.
+   */
+  index?: string | URL | ArrayBuffer | Uint8Array;
+  /** Field weights, 0–10 each. Defaults name 3, brand 2, categories 1.5, tags 1.5, description 0.5. */
+  boosts?: { name?: number; brand?: number; categories?: number; tags?: number; description?: number };
+}
+
+/** {@link Persona.search}: call it to search; `load` replaces the catalog. */
+export interface SearchApi {
+  <P = CatalogProduct>(query: string, options?: SearchOptions): Promise<SearchResults<P>>;
+  /**
+   * Indexes a catalog (URL, products, or `{products}`), or loads its pre-built index; resolves
+   * to the number of products. Rejects with `catalog_invalid` (`property` names the field,
+   * `index` the product), `catalog_duplicate_id`, `catalog_too_large` or `index_invalid`; the
+   * catalog loaded before stays.
+   */
+  load(catalog: string | URL | CatalogProduct[] | { products: CatalogProduct[] }, options?: SearchLoadOptions): Promise<number>;
+}

@@ -19,3 +19,5 @@ fi
 node bench/size.mjs
 node bench/track.mjs
 node bench/profile.mjs
+node bench/search-quality.mjs
+node bench/search-speed.mjs

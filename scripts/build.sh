@@ -45,20 +45,38 @@ mkdir -p dist
 opt() {
   wasm-opt --low-memory-unused --merge-similar-functions -Oz --one-caller-inline-max-function-size=30 \
     --converge --strip-debug --strip-producers \
-    "$1" -o dist/persona.wasm
+    "$1" -o "$2"
 }
-opt pkg/persona_bg.wasm
 # Table slots nothing can call any more (scripts/prune-table.mjs) point at a trap; wasm-opt then
 # drops the functions behind them. Usually one round; stops when a round prunes nothing.
-for _ in 1 2 3; do
-  pruned=$(node scripts/prune-table.mjs dist/persona.wasm dist/persona.wasm)
-  [ "$pruned" = 0 ] && break
-  opt dist/persona.wasm
-done
+shrink() {
+  opt "$1" "$2"
+  for _ in 1 2 3; do
+    pruned=$(node scripts/prune-table.mjs "$2" "$2")
+    [ "$pruned" = 0 ] && break
+    opt "$2" "$2"
+  done
+}
+shrink pkg/persona_bg.wasm dist/persona.wasm
+
+step "search module (lazy chunk: persona-search.wasm)"
+# The same crate with the `search-module` feature: catalog index, search and re-ranking, loaded by
+# the page on its first search (js/search.ts). Its own target dir keeps both builds cached.
+CARGO_TARGET_DIR=target/search cargo build --release --target wasm32-unknown-unknown -p persona \
+  --no-default-features --features search-module
+rm -rf pkg-search
+wasm-bindgen --target web --omit-default-module-path --out-dir pkg-search --out-name persona \
+  target/search/wasm32-unknown-unknown/release/persona.wasm
+node scripts/minify-names.mjs pkg-search
+shrink pkg-search/persona_bg.wasm dist/persona-search.wasm
+
+step "demo search index"
+node scripts/build-index.mjs www/catalog.json www/catalog.idx
 
 step "tsc (types)"
 tsc -p js/tsconfig.json
-rm -f dist/loader.d.ts # the script-tag entry has no importable API
+# The script-tag entry and the search chunk have no importable API.
+rm -f dist/loader.d.ts dist/search.d.ts
 
 step "esbuild"
 # The supported browsers (README) run class private members natively: no WeakMap emulation.
@@ -69,6 +87,8 @@ esbuild js/loader.ts "${common[@]}" --format=iife --outfile=dist/persona.js \
   --log-override:empty-import-meta=silent
 # The QA overlay, loaded on demand (persona.qa.panel(), ?persona_debug=1): not in either bundle.
 esbuild js/panel.ts "${common[@]}" --format=esm --outfile=dist/persona-panel.js
+# The search chunk, loaded on the first search or re-ranking: not in either bundle.
+esbuild js/search.ts "${common[@]}" --format=esm --outfile=dist/persona-search.js
 
 step "size"
 node scripts/size.mjs

@@ -25,6 +25,9 @@ step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown -p persona --all-targets -- -D warnings
 # The shipped module: no `std` (see Cargo.toml's features).
 cargo clippy --target wasm32-unknown-unknown -p persona --no-default-features --lib -- -D warnings
+# The search module (persona-search.wasm), in its own target dir as scripts/build.sh builds it.
+CARGO_TARGET_DIR=target/search cargo clippy --target wasm32-unknown-unknown -p persona --no-default-features \
+  --features search-module --lib -- -D warnings
 
 step "native tests"
 cargo test --workspace

@@ -5,6 +5,8 @@
 //! - `web` (wasm32 only): browser glue — localStorage, `fetch`, timers, page context, JSON and
 //!   JS-value conversion — implementing the core's [`core::platform`] ports.
 //! - `bindings` (wasm32 only): the `#[wasm_bindgen]` surface, one exported `Persona` type.
+//! - `search_bindings` (wasm32, feature `search-module`): the search module's surface, one
+//!   exported `Search` type; built as a second, lazily loaded module (`persona-search.wasm`).
 //!
 //! See `ARCHITECTURE.md` for how the pieces fit together.
 
@@ -14,8 +16,10 @@
 
 pub mod core;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "search-module")))]
 pub mod bindings;
+#[cfg(all(target_arch = "wasm32", feature = "search-module"))]
+pub mod search_bindings;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -296,7 +296,72 @@ function searchProducts(query) {
     .map((e) => e.p);
 }
 
-function renderSearch() {
+/** How much the visitor's interests reorder the demo's search results (0-100; persona's default is 30). */
+const SEARCH_IMPACT = 60;
+/** How long the page waits for persona before searching with the shop's own fallback. */
+const PERSONA_WAIT_MS = 4000;
+
+/** persona's live API once it has started (`window.persona` is a command queue until then). */
+function withPersona() {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), PERSONA_WAIT_MS);
+    (window.persona = window.persona || []).push((p) => {
+      clearTimeout(timer);
+      resolve(p);
+    });
+  });
+}
+
+/**
+ * Search results from persona's local search: typo tolerance, prefix matching, BM25F over name,
+ * brand, category, tags and description, facet counts, and the visitor's order (what they looked
+ * at and what they clicked after the same query before). The catalog's pre-built index
+ * (catalog.idx, made by the build) spares the browser indexing it. Without persona (blocked,
+ * failed) the shop's own substring search answers: the page never breaks.
+ */
+async function findProducts(query, filters) {
+  const p = await withPersona();
+  if (p && typeof p.search === "function") {
+    try {
+      await (searchLoad ??= p.search.load(new URL("catalog.json", import.meta.url).href, { index: new URL("catalog.idx", import.meta.url).href }));
+      const found = await p.search(query, { limit: 48, impact: SEARCH_IMPACT, filters, facets: 12 });
+      if (found.ready) return { products: found.hits.map((h) => h.product).filter(Boolean), total: found.total, facets: found.facets, engine: "persona" };
+    } catch (err) {
+      console.warn("[shop] persona search failed, using the fallback:", err);
+    }
+    searchLoad = undefined; // try again on the next search
+  }
+  let products = searchProducts(query);
+  if (filters.brand) products = products.filter((x) => x.brand === filters.brand);
+  if (filters.category) products = products.filter((x) => x.category === filters.category);
+  if (filters.inStock) products = products.filter((x) => x.in_stock);
+  return { products, total: products.length, facets: null, engine: "fallback" };
+}
+let searchLoad;
+
+/** A link to this search with one filter changed (`null` removes it). */
+function searchHref(query, change) {
+  const next = new URLSearchParams({ q: query });
+  for (const key of ["brand", "category", "instock"]) {
+    const value = key in change ? change[key] : params.get(key);
+    if (value) next.set(key, value);
+  }
+  return `search.html?${next}`;
+}
+
+function facetHtml(query, key, title, values) {
+  if (!values?.length) return "";
+  const active = params.get(key);
+  const chips = values
+    .map((f) => {
+      const on = f.value === active;
+      return `<a class="chip${on ? " active" : ""}" data-facet="${key}" href="${esc(searchHref(query, { [key]: on ? null : f.value }))}">${esc(key === "category" ? label(f.value) : f.value)} <span class="muted">${f.count}</span></a>`;
+    })
+    .join("");
+  return `<div class="facet"><span class="facet-title">${title}</span>${chips}</div>`;
+}
+
+async function renderSearch() {
   const root = $("#search-root");
   const query = (params.get("q") || "").trim();
   highlightNav(null);
@@ -310,12 +375,24 @@ function renderSearch() {
   }
 
   document.title = `“${query}” — Search — Pixel & Port`;
-  const results = searchProducts(query);
+  const filters = {};
+  if (params.get("brand")) filters.brand = params.get("brand");
+  if (params.get("category")) filters.category = params.get("category");
+  if (params.get("instock")) filters.inStock = true;
+  const { products: results, total, facets, engine } = await findProducts(query, filters);
   // "Products Searched" is tracked by persona itself: the header's search input carries
-  // data-persona-search, so submitting the form is the search event.
+  // data-persona-search, so submitting the form is the search event; product clicks after it
+  // carry the query, which is how persona learns what this visitor wants for it.
 
-  root.innerHTML = `<div class="section-head"><h1>Results for “${esc(query)}”</h1><span class="muted">${results.length} product${results.length === 1 ? "" : "s"}</span></div>
-    <div id="search-results" data-query="${esc(query)}" data-count="${results.length}">
+  const stock = params.get("instock")
+    ? `<a class="chip active" data-facet="instock" href="${esc(searchHref(query, { instock: null }))}">In stock only</a>`
+    : `<a class="chip" data-facet="instock" href="${esc(searchHref(query, { instock: "1" }))}">In stock only</a>`;
+  const facetBar = facets
+    ? `<div class="facets">${facetHtml(query, "category", "Category", facets.category)}${facetHtml(query, "brand", "Brand", facets.brand)}<div class="facet">${stock}</div></div>`
+    : "";
+  root.innerHTML = `<div class="section-head"><h1>Results for “${esc(query)}”</h1><span class="muted">${total} product${total === 1 ? "" : "s"}</span></div>
+    ${facetBar}
+    <div id="search-results" data-query="${esc(query)}" data-count="${results.length}" data-engine="${engine}">
       ${
         results.length
           ? gridHtml(results, "search")
@@ -464,7 +541,7 @@ async function main() {
       initQuickView(byId);
     }
     else if (page === "product") renderProduct();
-    else if (page === "search") renderSearch();
+    else if (page === "search") await renderSearch();
     else if (page === "cart") renderCart({ trackView: true });
     document.body.dataset.shopReady = "true";
   } catch (err) {

@@ -53,6 +53,16 @@ pub enum Error {
     /// The page's `collector.transform` threw, rejected or returned something that is not JSON;
     /// the batch is kept and retried with backoff.
     TransformFailed,
+    /// The search catalog is not a list of products, or a product lacks a field or gives it the
+    /// wrong type; carries the field (`id`, `name`, `price`, ... or `catalog`).
+    CatalogInvalid(&'static str),
+    /// Two products of the search catalog have the same `id`.
+    CatalogDuplicateId,
+    /// The search catalog is over a documented cap (products or bytes; see
+    /// [`crate::core::search`]).
+    CatalogTooLarge,
+    /// A pre-built search index is truncated, corrupted or of another format version.
+    IndexInvalid,
 }
 
 impl Error {
@@ -77,6 +87,10 @@ impl Error {
             Error::EncodeFailed => "encode_failed",
             Error::TransformFailed => "transform_failed",
             Error::ConditionInvalid(_) => "condition_invalid",
+            Error::CatalogInvalid(_) => "catalog_invalid",
+            Error::CatalogDuplicateId => "catalog_duplicate_id",
+            Error::CatalogTooLarge => "catalog_too_large",
+            Error::IndexInvalid => "index_invalid",
         }
     }
 
@@ -105,6 +119,10 @@ impl Error {
             Error::EncodeFailed => "persona: a value could not be encoded as JSON",
             Error::TransformFailed => "persona: collector.transform failed; the batch will be retried",
             Error::ConditionInvalid(_) => "persona: a condition has an unknown or misused operator",
+            Error::CatalogInvalid(_) => "persona: a catalog product lacks a field or has the wrong type",
+            Error::CatalogDuplicateId => "persona: two catalog products have the same id",
+            Error::CatalogTooLarge => "persona: the catalog is over the search caps",
+            Error::IndexInvalid => "persona: the search index is corrupted or of another version",
         }
     }
 
@@ -114,7 +132,8 @@ impl Error {
             Error::OptionInvalid(name)
             | Error::PropertyMissing(name)
             | Error::PropertyInvalid(name)
-            | Error::ConditionInvalid(name) => Some(name),
+            | Error::ConditionInvalid(name)
+            | Error::CatalogInvalid(name) => Some(name),
             _ => None,
         }
     }
@@ -148,6 +167,10 @@ mod tests {
             Error::EncodeFailed,
             Error::TransformFailed,
             Error::ConditionInvalid("$in"),
+            Error::CatalogInvalid("id"),
+            Error::CatalogDuplicateId,
+            Error::CatalogTooLarge,
+            Error::IndexInvalid,
         ];
         let mut codes: Vec<&str> = all.iter().map(|e| e.code()).collect();
         for c in &codes {

@@ -103,6 +103,49 @@ pub fn parse(text: &str, max_depth: usize, float: &dyn Fn(&str) -> f64) -> Optio
     (parser.at == text.len()).then_some(value)
 }
 
+/// Reads a JSON array, or the array under `key` of a top-level object, handing `each` every
+/// element as soon as it is parsed, so a long list never exists as one tree: a search catalog of
+/// 30,000 products is read one product at a time. Other members of the object are parsed and
+/// dropped. `None` when the text is not JSON of that shape, or `each` returned `None`.
+#[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
+pub fn parse_list(
+    text: &str,
+    key: &str,
+    max_depth: usize,
+    float: &dyn Fn(&str) -> f64,
+    each: &mut dyn FnMut(Value) -> Option<()>,
+) -> Option<()> {
+    let mut p = Parser { text, at: 0, max_depth, float };
+    p.skip_space();
+    let mut found = false;
+    match p.peek()? {
+        b'[' => {
+            p.items(b']', |p| each(p.value(1)?))?;
+            found = true;
+        }
+        b'{' => p.items(b'}', |p| {
+            p.skip_space();
+            if p.peek()? != b'"' {
+                return None;
+            }
+            let name = p.string()?;
+            p.skip_space();
+            p.eat(":")?;
+            p.skip_space();
+            if name == key && p.peek()? == b'[' {
+                p.items(b']', |p| each(p.value(2)?))?;
+                found = true;
+            } else {
+                p.value(1)?;
+            }
+            Some(())
+        })?,
+        _ => return None,
+    }
+    p.skip_space();
+    (found && p.at == text.len()).then_some(())
+}
+
 struct Parser<'t> {
     text: &'t str,
     at: usize,
@@ -304,6 +347,33 @@ pub fn to_string(value: &Value, float: &dyn Fn(f64, &mut String)) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
+    #[test]
+    fn lists_are_read_one_element_at_a_time() {
+        let read = |text: &str| {
+            let mut seen = Vec::new();
+            let ok = super::parse_list(text, "products", 8, &|t| t.parse().unwrap_or(f64::NAN), &mut |v| {
+                seen.push(v);
+                Some(())
+            });
+            ok.map(|()| seen.len())
+        };
+        assert_eq!(read(r#" [1, {"a": [2]}, "x"] "#), Some(3));
+        assert_eq!(read(r#"{"version": {"n": 1}, "products": [{}, {}], "more": true}"#), Some(2));
+        assert_eq!(read("[]"), Some(0));
+        assert_eq!(read(r#"{"items": []}"#), None, "no products");
+        assert_eq!(read(r#"{"products": 3}"#), None);
+        assert_eq!(read("[1, 2"), None, "truncated");
+        assert_eq!(read("[1] x"), None, "trailing text");
+        assert_eq!(read("3"), None);
+        let mut n = 0;
+        let stopped = super::parse_list("[1,2,3]", "products", 8, &|_| 0.0, &mut |_| {
+            n += 1;
+            (n < 2).then_some(())
+        });
+        assert_eq!((stopped, n), (None, 2), "each can stop the reading");
+    }
+
     use super::*;
 
     fn float(n: f64, out: &mut String) {

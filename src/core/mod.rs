@@ -22,6 +22,12 @@ pub mod num;
 pub mod outbox;
 pub mod platform;
 pub mod profile;
+// Search and re-ranking live in the lazily loaded search module (feature `search-module`); the
+// main module does not compile them, since unused code still shifts LLVM's inlining there.
+#[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
+pub mod rank;
+#[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
+pub mod search;
 pub mod segments;
 pub mod session;
 pub mod tabs;

@@ -668,9 +668,9 @@ impl Profile {
     /// cart.products, cart.items   (ids; quantity in total)
     /// purchased.products, purchased.categories, purchased.orders, purchased.revenue,
     /// purchased.days_since        (null before the first order)
-    /// searches.queries
+    /// searches.queries, searches.clicked  (the product clicked after each query, or null)
     /// counts.<event_name>         e.g. counts.product_viewed, counts.page_viewed
-    /// session.count, session.id
+    /// session.count, session.id, session.affinity.<facet>.<value> (what this session earned)
     /// days_since_first_seen
     /// campaign.*                  the last touch (source, medium, name, ...); first_campaign.*
     /// traits.*                    from identify and profile.import, e.g. traits.loyalty_tier
@@ -683,20 +683,29 @@ impl Profile {
         let ids = |items: &mut dyn Iterator<Item = &String>| {
             Value::Array(items.map(|s| s.as_str().into()).collect())
         };
-        let affinity = Value::Object(
-            self.affinity
-                .iter()
-                .map(|(facet, scores)| {
-                    let values = scores
-                        .iter()
-                        .map(|s| {
-                            (s.value.clone(), Value::Number(self.affinity(facet, &s.value, now, config)))
-                        })
-                        .collect();
-                    (facet.clone(), Value::Object(values))
-                })
-                .collect(),
-        );
+        // Per facet, each value's affinity (`session`: false) or this session's part (true).
+        let table = |session: bool| {
+            Value::Object(
+                self.affinity
+                    .iter()
+                    .map(|(facet, scores)| {
+                        let values = scores
+                            .iter()
+                            .filter(|s| !session || s.session > 0.0)
+                            .map(|s| {
+                                let n = if session {
+                                    s.session
+                                } else {
+                                    self.affinity(facet, &s.value, now, config)
+                                };
+                                (s.value.clone(), Value::Number(n))
+                            })
+                            .collect();
+                        (facet.clone(), Value::Object(values))
+                    })
+                    .collect(),
+            )
+        };
         let mut purchased_products = Vec::new();
         let mut purchased_categories: Vec<String> = Vec::new();
         for p in &self.purchases {
@@ -714,7 +723,7 @@ impl Profile {
         let days_since_order =
             if self.orders == 0 { Value::Null } else { Value::Number(days(self.last_order_at)) };
         Value::object()
-            .with("affinity", affinity)
+            .with("affinity", table(false))
             .with(
                 "viewed",
                 Value::object()
@@ -738,7 +747,10 @@ impl Profile {
             )
             .with(
                 "searches",
-                Value::object().with("queries", ids(&mut self.searches.iter().map(|s| &s.query))),
+                Value::object().with("queries", ids(&mut self.searches.iter().map(|s| &s.query))).with(
+                    "clicked",
+                    Value::Array(self.searches.iter().map(|s| s.clicked.as_deref().into()).collect()),
+                ),
             )
             .with(
                 "counts",
@@ -748,7 +760,10 @@ impl Profile {
             )
             .with(
                 "session",
-                Value::object().with("count", f64::from(self.sessions)).with("id", self.session_id.as_str()),
+                Value::object()
+                    .with("count", f64::from(self.sessions))
+                    .with("id", self.session_id.as_str())
+                    .with("affinity", table(true)),
             )
             .with("days_since_first_seen", if self.first_seen == 0 { 0.0 } else { days(self.first_seen) })
             .with("campaign", self.last_touch.clone().unwrap_or_else(Value::object))
@@ -856,6 +871,8 @@ pub(super) mod tests {
         assert_eq!(at("counts.order_completed"), Some(Value::Number(1.0)));
         assert_eq!(at("viewed.count"), Some(Value::Number(1.0)));
         assert_eq!(at("session.count"), Some(Value::Number(1.0)));
+        // View 1 and purchase 10 earned this session (not decayed, not boosted).
+        assert_eq!(at("session.affinity.category.consoles"), Some(Value::Number(11.0)));
         assert_eq!(snake_case("Product Added to Wishlist"), "product_added_to_wishlist");
         assert_eq!(snake_case("  Custom: Big-Event! "), "custom_big_event");
     }
@@ -934,6 +951,10 @@ pub(super) mod tests {
         p.record(&searched, 1, &config);
         p.record(&event("Product Clicked", console("c1", 299.0).with("query", "switch"), "s1"), 2, &config);
         assert_eq!(p.searches[0].clicked.as_deref(), Some("c1"));
+        let a = p.attributes(3, &config);
+        let searches = a.get("searches").cloned().unwrap_or_default();
+        assert_eq!(searches.get("queries"), Some(&Value::Array(vec!["switch".into()])));
+        assert_eq!(searches.get("clicked"), Some(&Value::Array(vec!["c1".into()])));
         p.record(&visit("Product Viewed", console("c2", 99.0), "s2", 2.0, "ads"), 3, &config);
         assert_eq!(
             p.first_touch.as_ref().and_then(|c| c.get("source")).and_then(Value::as_str),

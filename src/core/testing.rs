@@ -160,6 +160,13 @@ pub fn growthbook_cases(section: &str) -> Vec<Value> {
     all.get(section).and_then(Value::as_array).unwrap_or_else(|| panic!("no section {section}")).to_vec()
 }
 
+/// `text` parsed as JSON (numbers by Rust's parser); panics on malformed test input. For the
+/// search and re-ranking tests, which the main wasm build does not compile.
+#[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
+pub fn json(text: &str) -> Value {
+    crate::core::json::parse(text, 64, &|t| t.parse().unwrap()).expect("test JSON")
+}
+
 /// `value` as JSON text, for test failure messages (the experiment tests', native only for now).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn json_text(value: &Value) -> String {

@@ -1,0 +1,172 @@
+/**
+ * The search chunk (`dist/persona-search.js` with `dist/persona-search.wasm`), loaded by the
+ * first `search`, `search.load`, `rerank` or `qa.explain` call (or the `catalog` init option):
+ * the catalog index, the query engine and the re-ranker live in a second module, so the
+ * script-tag path does not carry them. Everything is decided in Rust (`src/core/search`,
+ * `src/core/rank.rs`); this file fetches the catalog, hands JSON text across, and maps hits back
+ * to the shop's own product objects.
+ */
+import initWasm, { Search } from "../pkg-search/persona.js";
+import type {
+  CatalogProduct,
+  Explanation,
+  PersonaError,
+  RerankItem,
+  RerankOptions,
+  SearchLoadOptions,
+  SearchOptions,
+  SearchResults,
+} from "./types.js";
+
+/** `op` in `src/search_bindings.rs`. */
+const enum Op {
+  Load = 0,
+  Search = 1,
+  Rerank = 2,
+  Explain = 3,
+  LoadIndex = 5,
+}
+
+/** Same cap as `MAX_CATALOG_BYTES` in `src/core/search/mod.rs`: checked before anything is parsed. */
+const MAX_CATALOG_BYTES = 32 * 1024 * 1024;
+
+type Catalog = string | URL | CatalogProduct[] | { products: CatalogProduct[] };
+type LoadOptions = SearchLoadOptions;
+
+function error(code: string, message: string): PersonaError {
+  const e = new Error(message) as PersonaError;
+  e.name = "PersonaError";
+  e.code = code as PersonaError["code"];
+  return e;
+}
+
+const isPersonaError = (e: unknown): e is PersonaError => e instanceof Error && e.name === "PersonaError";
+
+/** Loads the module next to `base` (the URL persona.wasm came from). */
+export async function start(base: string | URL): Promise<SearchEngine> {
+  await initWasm({ module_or_path: new URL("persona-search.wasm", new URL(base, location.href)) });
+  return new SearchEngine(new Search());
+}
+
+/** The page's search engine. A fault inside the module switches it off: neutral answers. */
+export class SearchEngine {
+  #engine: Search | null;
+  #products = new Map<string, unknown>();
+  #loading: Promise<unknown> = Promise.resolve();
+
+  constructor(engine: Search) {
+    this.#engine = engine;
+  }
+
+  #call(op: Op, a?: string, b?: string, c?: string): unknown {
+    const engine = this.#engine;
+    if (!engine) return undefined;
+    try {
+      return engine.call(op, a, b, c);
+    } catch (e) {
+      if (isPersonaError(e)) throw e;
+      this.#engine = null;
+      console.warn(`persona: search disabled after an internal error (${String(e)}) (internal)`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Indexes `catalog`, or loads the pre-built `options.index` for it (made by
+   * `scripts/build-index.mjs` from the same catalog); resolves to the number of products.
+   */
+  load(catalog: Catalog, options?: LoadOptions): Promise<number> {
+    const loading = this.#loading.then(async () => {
+      const text = await catalogText(catalog);
+      let products: unknown;
+      try {
+        products = JSON.parse(text);
+      } catch {
+        throw error("catalog_invalid", "persona: the catalog is not JSON");
+      }
+      const list = Array.isArray(products) ? products : (products as { products?: unknown[] } | null)?.products;
+      if (!Array.isArray(list)) throw error("catalog_invalid", "persona: the catalog must be a list of products");
+      let n: number | undefined;
+      if (options?.index !== undefined) {
+        n = this.#call(Op.LoadIndex, (await indexBytes(options.index)) as never) as number | undefined;
+      } else {
+        const { index: _, ...rest } = options ?? {};
+        n = this.#call(Op.Load, new TextEncoder().encode(text) as never, json(rest)) as number | undefined;
+      }
+      if (n === undefined) return 0;
+      // Hits name products by id; the shop's own objects go back with them.
+      this.#products = new Map(list.map((p) => [String((p as { id?: unknown } | null)?.id), p]));
+      return n;
+    });
+    this.#loading = loading.catch(() => undefined);
+    return loading;
+  }
+
+  /** Searches the loaded catalog (waits for a load in progress). */
+  async search<P>(query: string, options: SearchOptions | undefined, snapshot: unknown): Promise<SearchResults<P>> {
+    await this.#loading;
+    const q = typeof query === "string" ? query : "";
+    const found = this.#call(Op.Search, q, json(options), json(snapshot)) as
+      | (Omit<SearchResults<P>, "hits"> & { hits: { id: string; score: number; typos: number }[] })
+      | undefined;
+    const ready = this.#products.size > 0 && this.#engine !== null;
+    if (!found || !ready) return { query: q, total: 0, hits: [], facets: { brand: [], category: [] }, ready: false };
+    const hits = found.hits.map(({ id, score, typos }) => ({ id, score, typos, product: this.#products.get(id) as P }));
+    return { query: q, total: found.total, hits, facets: found.facets ?? { brand: [], category: [] }, ready };
+  }
+
+  /** The shop's `items` in the visitor's order (the same objects, none added or removed). */
+  rerank<T extends RerankItem>(items: T[], options: RerankOptions | undefined, snapshot: unknown): T[] {
+    if (!Array.isArray(items)) throw error("property_invalid", "persona: rerank needs an array of items");
+    // Only what re-ranking reads crosses: the shop's objects may hold anything.
+    const slim = items.map((it) =>
+      it && typeof it === "object"
+        ? { id: it.id, score: it.score, category: it.category, categories: it.categories, brand: it.brand, tags: it.tags, price: it.price }
+        : null,
+    );
+    const order = this.#call(Op.Rerank, json(slim), json(options), json(snapshot)) as number[] | undefined;
+    return order ? order.map((i) => items[i]) : items.slice();
+  }
+
+  /** Why `id` is where it is in the last search or re-ranking. */
+  explain(id: string | number): Explanation | null {
+    return (this.#call(Op.Explain, String(id)) as Explanation | null | undefined) ?? null;
+  }
+}
+
+/** The catalog's JSON text: fetched, or written from the products given; capped before parsing. */
+async function catalogText(catalog: Catalog): Promise<string> {
+  let text: string;
+  if (typeof catalog === "string" || catalog instanceof URL) {
+    const response = await fetch(catalog).catch(() => null);
+    if (!response?.ok) throw error("catalog_unavailable", `persona: the catalog could not be fetched (${response ? `HTTP ${response.status}` : "network error"})`);
+    if (Number(response.headers.get("content-length")) > MAX_CATALOG_BYTES) throw tooLarge();
+    text = await response.text();
+  } else {
+    text = JSON.stringify(catalog) ?? "";
+  }
+  if (text.length > MAX_CATALOG_BYTES) throw tooLarge();
+  return text;
+}
+
+const tooLarge = () => error("catalog_too_large", "persona: the catalog is over the search caps");
+
+/** A pre-built index's bytes: fetched from a URL, or given. */
+async function indexBytes(index: NonNullable<LoadOptions["index"]>): Promise<Uint8Array> {
+  if (typeof index === "string" || index instanceof URL) {
+    const response = await fetch(index).catch(() => null);
+    if (!response?.ok) throw error("catalog_unavailable", `persona: the search index could not be fetched (${response ? `HTTP ${response.status}` : "network error"})`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  return index instanceof Uint8Array ? index : new Uint8Array(index);
+}
+
+/** JSON text of a value the page gave (`""` for none); a value JSON cannot hold is `option_invalid`. */
+function json(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  try {
+    return JSON.stringify(value);
+  } catch {
+    throw error("option_invalid", "persona: an option could not be read as JSON");
+  }
+}
