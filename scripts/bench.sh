@@ -21,3 +21,4 @@ node bench/track.mjs
 node bench/profile.mjs
 node bench/search-quality.mjs
 node bench/search-speed.mjs
+node bench/rerank-quality.mjs
