@@ -186,8 +186,9 @@ pub fn rerank(items: &[Item], visitor: &Visitor, options: &Options) -> Vec<Place
         }
     }
     if lambda > 0.0 {
-        // Stable: equal blends keep the shop's order.
-        placements.sort_by(|a, b| b.blended.total_cmp(&a.blended));
+        // Equal blends keep the shop's order (`from` breaks ties, so an unstable sort is stable
+        // here, and smaller in the module than a stable one).
+        placements.sort_unstable_by(|a, b| b.blended.total_cmp(&a.blended).then(a.from.cmp(&b.from)));
     }
     if let Some(rule) = &options.diversity {
         diversify(&mut placements, items, rule);

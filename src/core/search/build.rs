@@ -139,12 +139,12 @@ impl Builder {
     fn finish(self, boosts: &Boosts) -> core::result::Result<Index, (Error, usize)> {
         let products = &self.products;
         // Duplicate ids: sort positions by id and compare neighbours.
-        let mut order: Vec<usize> = (0..products.len()).collect();
-        order.sort_unstable_by(|a, b| id_of(products, *a).cmp(id_of(products, *b)));
+        let mut order: Vec<u32> = (0..products.len() as u32).collect();
+        sort_by_text(&mut order, &|i| id_of(products, i as usize));
         for pair in order.windows(2) {
             if let [a, b] = pair {
-                if id_of(products, *a) == id_of(products, *b) {
-                    return Err((Error::CatalogDuplicateId, (*a).max(*b)));
+                if id_of(products, *a as usize) == id_of(products, *b as usize) {
+                    return Err((Error::CatalogDuplicateId, (*a).max(*b) as usize));
                 }
             }
         }
@@ -188,7 +188,7 @@ impl Builder {
         // or grown with slack.
         let texts = self.words.words();
         let mut order: Vec<u32> = (0..texts.len() as u32).collect();
-        order.sort_unstable_by(|a, b| text_of(texts, *a).cmp(text_of(texts, *b)));
+        sort_by_text(&mut order, &|i| text_of(texts, i));
         let mut df = vec![0u32; texts.len()];
         for_each_posting(&mut |id, _, _, _| {
             if let Some(n) = df.get_mut(id as usize) {
@@ -243,6 +243,12 @@ impl Builder {
         index.group_by_length();
         Ok(index)
     }
+}
+
+/// Sorts positions by the text each stands for (one sort routine for ids and words: every
+/// distinct comparator would compile a sort of its own into the module).
+fn sort_by_text<'a>(list: &mut [u32], text: &dyn Fn(u32) -> &'a str) {
+    list.sort_unstable_by(|a, b| text(*a).cmp(text(*b)));
 }
 
 fn id_of(products: &[Product], i: usize) -> &str {

@@ -84,7 +84,7 @@ impl Engine {
             &Options { limit: limit.max(PERSONAL_WINDOW), ..o.clone() },
             &mut self.scratch,
         );
-        let folded = found.words.join(" ");
+        let folded = text::join(&found.words);
         let visitor = Visitor::from_snapshot(snapshot);
         let items: Vec<Item> = found
             .hits

@@ -206,9 +206,10 @@ impl Index {
         results.total = kept.len();
         self.count_facets(&kept, options.facet_limit, &mut results);
         let limit = options.limit.clamp(1, 1000);
-        best(&mut kept, limit, |a, b| self.order(a, b));
+        let order = |a: &Hit, b: &Hit| self.order(a, b);
+        best(&mut kept, limit, &order);
         if kept.len() < limit {
-            best(&mut near, limit - kept.len(), |a, b| self.order(a, b));
+            best(&mut near, limit - kept.len(), &order);
             kept.append(&mut near);
         }
         results.hits = kept;
@@ -244,10 +245,16 @@ impl Index {
                 .map(|t| t as u32)
                 .collect();
             if longer.len() > MAX_EXPANSIONS {
-                longer.sort_unstable_by_key(|t| {
-                    core::cmp::Reverse(self.terms.get(*t as usize).map_or(0, |x| x.len))
-                });
-                longer.truncate(MAX_EXPANSIONS);
+                // The most frequent words: sorted by (fewer products last, position), packed.
+                let mut keyed: Vec<u64> = longer
+                    .iter()
+                    .map(|t| {
+                        (u64::from(u32::MAX - self.terms.get(*t as usize).map_or(0, |x| x.len)) << 32)
+                            | u64::from(*t)
+                    })
+                    .collect();
+                keyed.sort_unstable();
+                longer = keyed.iter().take(MAX_EXPANSIONS).map(|k| *k as u32).collect();
             }
             for t in longer {
                 let len = self.terms.get(t as usize).map_or(1, |x| x.text.len()) as f32;
@@ -392,13 +399,13 @@ struct Resolved {
 }
 
 /// Keeps the `limit` best of `hits`, best first.
-fn best(hits: &mut Vec<Hit>, limit: usize, order: impl Fn(&Hit, &Hit) -> core::cmp::Ordering) {
+fn best(hits: &mut Vec<Hit>, limit: usize, order: &dyn Fn(&Hit, &Hit) -> core::cmp::Ordering) {
     if limit == 0 {
         hits.clear();
         return;
     }
     if hits.len() > limit {
-        hits.select_nth_unstable_by(limit - 1, &order);
+        hits.select_nth_unstable_by(limit - 1, order);
         hits.truncate(limit);
     }
     hits.sort_unstable_by(order);
@@ -406,11 +413,15 @@ fn best(hits: &mut Vec<Hit>, limit: usize, order: impl Fn(&Hit, &Hit) -> core::c
 
 /// The `limit` largest non-zero counts, largest first (ties: first value first).
 fn top(counts: &[u32], limit: usize) -> Vec<(u32, u32)> {
-    let mut out: Vec<(u32, u32)> =
-        counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(v, c)| (v as u32, *c)).collect();
-    out.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    out.truncate(limit);
-    out
+    // (count, value) packed so that ascending order is largest count first, then value.
+    let mut keyed: Vec<u64> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(v, c)| (u64::from(u32::MAX - *c) << 32) | v as u64)
+        .collect();
+    keyed.sort_unstable();
+    keyed.iter().take(limit).map(|k| (*k as u32, u32::MAX - (*k >> 32) as u32)).collect()
 }
 
 #[cfg(test)]

@@ -93,7 +93,19 @@ pub fn split(text: &str) -> Vec<String> {
 
 /// `text` folded as a whole (words joined by one space): the form facet values are compared in.
 pub fn fold(text: &str) -> String {
-    split(text).join(" ")
+    join(&split(text))
+}
+
+/// Words joined by one space (not `[String]::join`, which brings a generic routine of its own).
+pub fn join(words: &[String]) -> String {
+    let mut out = String::new();
+    for w in words {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 #[cfg(test)]
