@@ -15,7 +15,7 @@ before(async () => {
   app = tempDir("persona-app-");
   const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", app], { cwd: ROOT, encoding: "utf8" }));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "dist/persona-panel.js", "package.json"]) {
+  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "dist/persona-panel.js", "dist/persona-search.js", "dist/persona-search.wasm", "package.json"]) {
     assert.ok(files.includes(f), `tarball holds ${f}: ${files.join(", ")}`);
   }
   assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("target/")), "only dist/ ships");
@@ -41,7 +41,15 @@ try {
 } catch (err) {
   code = (err as PersonaError).code;
 }
-(window as unknown as { result: unknown }).result = { id: p.anonymousId(), messageId: e?.messageId, code, initCodes, same };
+// Search and re-ranking, typed against the shipped declarations; the search module loads from
+// next to persona.wasm on the first call.
+type Item = { id: string; brand?: string; note: string };
+const items: Item[] = [{ id: "a", brand: "X", note: "kept" }, { id: "b", note: "kept" }];
+const order: Item[] = await p.rerank(items, { impact: 0 });
+const n: number = await p.search.load([{ id: "s1", name: "Wireless Headphones", brand: "Sony" }, { id: 2, name: "Phone Case" }]);
+const found = await p.search<{ name: string }>("hedphones", { limit: 5 });
+const search = { order: order.map((i) => i.id), same: order[0] === items[0], n, hit: found.hits[0]?.product.name, ready: found.ready };
+(window as unknown as { result: unknown }).result = { id: p.anonymousId(), messageId: e?.messageId, code, initCodes, same, search };
 `,
   );
   writeFileSync(
@@ -51,7 +59,9 @@ try {
   execFileSync(bin("tsc"), ["-p", join(app, "tsconfig.json")], { cwd: app, stdio: "pipe" });
   execFileSync(bin("esbuild"), ["src/main.ts", "--bundle", "--format=esm", "--target=es2022", "--outfile=public/app.js"], { cwd: app, stdio: "pipe" });
   // Self-hosting the module: it is loaded from next to the bundle (new URL(..., import.meta.url)).
-  copyFileSync(join(app, "node_modules", "persona-sdk", "dist", "persona.wasm"), join(app, "public", "persona.wasm"));
+  for (const f of ["persona.wasm", "persona-search.js", "persona-search.wasm"]) {
+    copyFileSync(join(app, "node_modules", "persona-sdk", "dist", f), join(app, "public", f));
+  }
   writeFileSync(join(app, "public", "index.html"), `<!doctype html><title>App</title><script type="module" src="/app.js"></script>`);
   collector = await startCollector({ www: join(app, "public") });
   browser = await launchBrowser();
@@ -67,7 +77,7 @@ test("the installed package exposes ESM, types, the wasm and the script-tag bund
   assert.equal(pkg.name, "persona-sdk");
   assert.equal(pkg.type, "module");
   assert.equal(pkg.sideEffects, false);
-  for (const entry of [".", "./persona.wasm", "./package.json"]) assert.ok(pkg.exports[entry], entry);
+  for (const entry of [".", "./persona.wasm", "./persona-search.js", "./persona-search.wasm", "./package.json"]) assert.ok(pkg.exports[entry], entry);
   assert.ok(existsSync(join(app, "public", "app.js")));
 });
 
@@ -78,6 +88,7 @@ test("a bundled app tracks into the collector", async () => {
   assert.equal(result.code, "event_name_invalid");
   assert.deepEqual(result.initCodes, ["collector_url_invalid", "option_invalid:batchSize"]);
   assert.equal(result.same, true, "init is idempotent: one instance per page");
+  assert.deepEqual(result.search, { order: ["a", "b"], same: true, n: 2, hit: "Wireless Headphones", ready: true });
   const events = await waitFor(
     async () => {
       const evs = await collector.events({ anonymousId: result.id });
