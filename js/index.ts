@@ -207,7 +207,7 @@ export class Persona {
         .then((chunk: { mount(p: Persona): unknown }) => void chunk.mount(this))
         .catch((error: unknown) => warnOnce("panel_unavailable", error)),
     /** Why item `id` is where it is in the last search or re-ranking (`null` when it was not in it). */
-    explain: (id: string | number): Promise<Explanation | null> => this.#search().then((s) => s?.explain(id) ?? null),
+    explain: (id: string | number): Promise<Explanation | null> => this.#search().then((s) => (s ? s.explain(id) : null)),
   };
 
   #searching?: Promise<SearchEngine | null>;

@@ -5,6 +5,10 @@
  * script-tag path does not carry them. Everything is decided in Rust (`src/core/search`,
  * `src/core/rank.rs`); this file fetches the catalog, hands JSON text across, and maps hits back
  * to the shop's own product objects.
+ *
+ * The module runs in a Web Worker (`persona-search-worker.js`, next to this file), so indexing
+ * a large catalog never freezes the page; where a worker cannot start (no `Worker`, a Content
+ * Security Policy without `worker-src` for it), it runs here, on the page's thread.
  */
 import initWasm, { Search } from "../pkg-search/persona.js";
 import type {
@@ -42,27 +46,100 @@ function error(code: string, message: string): PersonaError {
 
 const isPersonaError = (e: unknown): e is PersonaError => e instanceof Error && e.name === "PersonaError";
 
-/** Loads the module next to `base` (the URL persona.wasm came from). */
+/** Where the module runs: `call` answers what `Search.call` returns, or rejects with its error. */
+interface Backend {
+  call(op: Op, a?: unknown, b?: unknown, c?: unknown): Promise<unknown>;
+}
+
+/** How long a worker may take to load the module before persona runs it on the page instead. */
+const WORKER_START_MS = 10_000;
+
+/** The module in a worker; `null` when no worker can run it. */
+async function workerBackend(base: URL): Promise<Backend | null> {
+  let worker: Worker;
+  try {
+    const script = new URL("persona-search-worker.js", base);
+    try {
+      worker = new Worker(script);
+    } catch {
+      // A script on another origin (a CDN) cannot be a worker itself; a same-origin blob that
+      // imports it can, where the page's Content Security Policy allows blob: workers.
+      const blob = new Blob([`importScripts(${JSON.stringify(script.href)})`], { type: "text/javascript" });
+      worker = new Worker(URL.createObjectURL(blob));
+    }
+  } catch {
+    return null;
+  }
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), WORKER_START_MS);
+    worker.onmessage = (e: MessageEvent) => {
+      clearTimeout(timer);
+      resolve((e.data as { ready?: boolean }).ready === true);
+    };
+    worker.onerror = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    worker.postMessage({ wasm: new URL("persona-search.wasm", base).href });
+  });
+  if (!ready) {
+    worker.terminate();
+    return null;
+  }
+  const pending = new Map<number, [(v: unknown) => void, (e: unknown) => void]>();
+  let next = 0;
+  worker.onmessage = (e: MessageEvent) => {
+    const { id, value, error: failure } = e.data as { id: number; value?: unknown; error?: { name?: string; message: string; code?: string; property?: string; index?: number } };
+    const waiting = pending.get(id);
+    pending.delete(id);
+    if (!waiting) return;
+    if (!failure) return waiting[0](value);
+    const err = new Error(failure.message) as PersonaError & { index?: number };
+    if (failure.name) (err as Error).name = failure.name;
+    for (const key of ["code", "property", "index"] as const) if (failure[key] !== undefined) (err as unknown as Record<string, unknown>)[key] = failure[key];
+    waiting[1](err);
+  };
+  // A worker that dies takes its answers with it: fail what waits, as a fault.
+  worker.onerror = () => {
+    for (const [, reject] of pending.values()) reject(new Error("persona: the search worker failed"));
+    pending.clear();
+  };
+  return {
+    call(op, a, b, c) {
+      return new Promise((resolve, reject) => {
+        const id = ++next;
+        pending.set(id, [resolve, reject]);
+        worker.postMessage({ id, op, a, b, c }, a instanceof Uint8Array ? [a.buffer] : []);
+      });
+    },
+  };
+}
+
+/** Loads the module next to `base` (the URL persona.wasm came from): in a worker if one starts. */
 export async function start(base: string | URL): Promise<SearchEngine> {
-  await initWasm({ module_or_path: new URL("persona-search.wasm", new URL(base, location.href)) });
-  return new SearchEngine(new Search());
+  const here = new URL(base, location.href);
+  const remote = await workerBackend(here);
+  if (remote) return new SearchEngine(remote);
+  await initWasm({ module_or_path: new URL("persona-search.wasm", here) });
+  const local = new Search();
+  return new SearchEngine({ call: async (op, a, b, c) => local.call(op, a, b, c) });
 }
 
 /** The page's search engine. A fault inside the module switches it off: neutral answers. */
 export class SearchEngine {
-  #engine: Search | null;
+  #engine: Backend | null;
   #products = new Map<string, unknown>();
   #loading: Promise<unknown> = Promise.resolve();
 
-  constructor(engine: Search) {
+  constructor(engine: Backend) {
     this.#engine = engine;
   }
 
-  #call(op: Op, a?: string, b?: string, c?: string): unknown {
+  async #call(op: Op, a?: unknown, b?: string, c?: string): Promise<unknown> {
     const engine = this.#engine;
     if (!engine) return undefined;
     try {
-      return engine.call(op, a, b, c);
+      return await engine.call(op, a, b, c);
     } catch (e) {
       if (isPersonaError(e)) throw e;
       this.#engine = null;
@@ -88,10 +165,10 @@ export class SearchEngine {
       if (!Array.isArray(list)) throw error("catalog_invalid", "persona: the catalog must be a list of products");
       let n: number | undefined;
       if (options?.index !== undefined) {
-        n = this.#call(Op.LoadIndex, (await indexBytes(options.index)) as never) as number | undefined;
+        n = (await this.#call(Op.LoadIndex, await indexBytes(options.index))) as number | undefined;
       } else {
         const { index: _, ...rest } = options ?? {};
-        n = this.#call(Op.Load, new TextEncoder().encode(text) as never, json(rest)) as number | undefined;
+        n = (await this.#call(Op.Load, new TextEncoder().encode(text), json(rest))) as number | undefined;
       }
       if (n === undefined) return 0;
       // Hits name products by id; the shop's own objects go back with them.
@@ -106,7 +183,7 @@ export class SearchEngine {
   async search<P>(query: string, options: SearchOptions | undefined, snapshot: unknown): Promise<SearchResults<P>> {
     await this.#loading;
     const q = typeof query === "string" ? query : "";
-    const found = this.#call(Op.Search, q, json(options), json(snapshot)) as
+    const found = (await this.#call(Op.Search, q, json(options), json(snapshot))) as
       | (Omit<SearchResults<P>, "hits"> & { hits: { id: string; score: number; typos: number }[] })
       | undefined;
     const ready = this.#products.size > 0 && this.#engine !== null;
@@ -116,7 +193,7 @@ export class SearchEngine {
   }
 
   /** The shop's `items` in the visitor's order (the same objects, none added or removed). */
-  rerank<T extends RerankItem>(items: T[], options: RerankOptions | undefined, snapshot: unknown): T[] {
+  async rerank<T extends RerankItem>(items: T[], options: RerankOptions | undefined, snapshot: unknown): Promise<T[]> {
     if (!Array.isArray(items)) throw error("property_invalid", "persona: rerank needs an array of items");
     // Only what re-ranking reads crosses: the shop's objects may hold anything.
     const slim = items.map((it) =>
@@ -124,13 +201,13 @@ export class SearchEngine {
         ? { id: it.id, score: it.score, category: it.category, categories: it.categories, brand: it.brand, tags: it.tags, price: it.price }
         : null,
     );
-    const order = this.#call(Op.Rerank, json(slim), json(options), json(snapshot)) as number[] | undefined;
+    const order = (await this.#call(Op.Rerank, json(slim), json(options), json(snapshot))) as number[] | undefined;
     return order ? order.map((i) => items[i]) : items.slice();
   }
 
   /** Why `id` is where it is in the last search or re-ranking. */
-  explain(id: string | number): Explanation | null {
-    return (this.#call(Op.Explain, String(id)) as Explanation | null | undefined) ?? null;
+  async explain(id: string | number): Promise<Explanation | null> {
+    return ((await this.#call(Op.Explain, String(id))) as Explanation | null | undefined) ?? null;
   }
 }
 

@@ -75,8 +75,8 @@ node scripts/build-index.mjs www/catalog.json www/catalog.idx
 
 step "tsc (types)"
 tsc -p js/tsconfig.json
-# The script-tag entry and the search chunk have no importable API.
-rm -f dist/loader.d.ts dist/search.d.ts
+# The script-tag entry, the search chunk and its worker have no importable API.
+rm -f dist/loader.d.ts dist/search.d.ts dist/search-worker.d.ts
 
 step "esbuild"
 # The supported browsers (README) run class private members natively: no WeakMap emulation.
@@ -89,6 +89,8 @@ esbuild js/loader.ts "${common[@]}" --format=iife --outfile=dist/persona.js \
 esbuild js/panel.ts "${common[@]}" --format=esm --outfile=dist/persona-panel.js
 # The search chunk, loaded on the first search or re-ranking: not in either bundle.
 esbuild js/search.ts "${common[@]}" --format=esm --outfile=dist/persona-search.js
+# Its worker: a classic script (module workers need Firefox 114), started by the chunk.
+esbuild js/search-worker.ts "${common[@]}" --format=iife --outfile=dist/persona-search-worker.js
 
 step "size"
 node scripts/size.mjs

@@ -35,7 +35,9 @@ async function indexBytes(engine, index) {
 
 window.run = async ({ engine: name, wasmUrl, catalogUrl, queries, rounds }) => {
   const wasm = initSync({ module: await (await fetch(wasmUrl)).arrayBuffer() });
-  const wasmBytes = () => wasm.memory.buffer.byteLength;
+  // The build shortens export names: find the memory by its type.
+  const memory = Object.values(wasm).find((v) => v instanceof WebAssembly.Memory);
+  const wasmBytes = () => memory.buffer.byteLength;
   const engine = [persona(Search), minisearch, flexsearch, orama].find((e) => e.name === name);
   const products = await (await fetch(catalogUrl)).json();
   await settle();

@@ -45,7 +45,7 @@ async function results(page) {
 test("the search chunk loads only where the shop searches, and forgives typos", async () => {
   const { page, errors } = await watchedPage(browser);
   const chunks = [];
-  page.on("request", (r) => /persona-search\.(js|wasm)|catalog\.idx/.test(r.url()) && chunks.push(new URL(r.url()).pathname));
+  page.on("request", (r) => /persona-search(-worker)?\.(js|wasm)|catalog\.idx/.test(r.url()) && chunks.push(new URL(r.url()).pathname));
 
   await page.goto(`${collector.url}/`);
   await ready(page);
@@ -60,7 +60,8 @@ test("the search chunk loads only where the shop searches, and forgives typos", 
   const first = byId.get(cards[0][0]);
   assert.equal(first.category, "controllers", `${first.name}`);
   assert.match(first.name + first.tags.join(" "), /playstation|dualsense/i);
-  assert.deepEqual([...new Set(chunks)].sort(), ["/catalog.idx", "/dist/persona-search.js", "/dist/persona-search.wasm"]);
+  assert.deepEqual([...new Set(chunks)].sort(), ["/catalog.idx", "/dist/persona-search-worker.js", "/dist/persona-search.js", "/dist/persona-search.wasm"]);
+  assert.ok(page.workers().some((w) => w.url().endsWith("/dist/persona-search-worker.js")), "the module runs in a worker");
   assert.deepEqual(errors, []);
 });
 
@@ -200,4 +201,36 @@ test("with the search chunk blocked, the shop still searches and the API degrade
   });
   assert.deepEqual(api, { order: ["a", "b"], hits: 0, ready: false, why: null });
   assert.deepEqual(errors, []);
+});
+
+test("without a worker the search module runs on the page, with the same answers", async () => {
+  const answers = [];
+  for (const mode of ["worker", "no Worker", "worker script blocked"]) {
+    const { page, context, errors } = await watchedPage(browser);
+    if (mode === "no Worker") await context.addInitScript(() => delete window.Worker);
+    if (mode === "worker script blocked") await context.route(/persona-search-worker\.js/, (route) => route.abort());
+    await page.goto(`${api.url}/api.html`);
+    await page.waitForFunction(() => typeof window.persona?.track === "function");
+    const found = await page.evaluate(async () => {
+      const n = await window.persona.search.load("/catalog.json");
+      const r = await window.persona.search("wireles controler", { limit: 5 });
+      const bad = await window.persona.search.load([{ id: 1 }]).catch((e) => `${e.name}:${e.code}:${e.property}:${e.index}`);
+      return { n, ready: r.ready, ids: r.hits.map((h) => h.id), bad };
+    });
+    const workers = page.workers().filter((w) => w.url().includes("persona-search-worker")).length;
+    answers.push({ mode, workers, ...found });
+    assert.deepEqual(errors, [], mode);
+    await context.close();
+  }
+  const [inWorker, noWorker, blocked] = answers;
+  assert.equal(inWorker.workers, 1);
+  assert.equal(noWorker.workers + blocked.workers, 0, JSON.stringify(answers));
+  for (const a of answers) {
+    assert.equal(a.n, catalog.length, a.mode);
+    assert.equal(a.ready, true, a.mode);
+    assert.ok(a.ids.length > 0, a.mode);
+    assert.equal(a.bad, "PersonaError:catalog_invalid:name:0", a.mode);
+  }
+  assert.deepEqual(noWorker.ids, inWorker.ids);
+  assert.deepEqual(blocked.ids, inWorker.ids);
 });
