@@ -15,7 +15,7 @@ before(async () => {
   app = tempDir("persona-app-");
   const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", app], { cwd: ROOT, encoding: "utf8" }));
   const files = packed[0].files.map((f) => f.path);
-  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "dist/persona-panel.js", "dist/persona-search.js", "dist/persona-search.wasm", "package.json"]) {
+  for (const f of ["dist/index.js", "dist/index.d.ts", "dist/types.d.ts", "dist/persona.wasm", "dist/persona.js", "dist/persona-panel.js", "dist/persona-search.js", "dist/persona-search-worker.js", "dist/persona-search.wasm", "package.json"]) {
     assert.ok(files.includes(f), `tarball holds ${f}: ${files.join(", ")}`);
   }
   assert.ok(!files.some((f) => f.startsWith("src/") || f.startsWith("target/")), "only dist/ ships");
@@ -59,7 +59,7 @@ const search = { order: order.map((i) => i.id), same: order[0] === items[0], n, 
   execFileSync(bin("tsc"), ["-p", join(app, "tsconfig.json")], { cwd: app, stdio: "pipe" });
   execFileSync(bin("esbuild"), ["src/main.ts", "--bundle", "--format=esm", "--target=es2022", "--outfile=public/app.js"], { cwd: app, stdio: "pipe" });
   // Self-hosting the module: it is loaded from next to the bundle (new URL(..., import.meta.url)).
-  for (const f of ["persona.wasm", "persona-search.js", "persona-search.wasm"]) {
+  for (const f of ["persona.wasm", "persona-search.js", "persona-search-worker.js", "persona-search.wasm"]) {
     copyFileSync(join(app, "node_modules", "persona-sdk", "dist", f), join(app, "public", f));
   }
   writeFileSync(join(app, "public", "index.html"), `<!doctype html><title>App</title><script type="module" src="/app.js"></script>`);
@@ -77,7 +77,9 @@ test("the installed package exposes ESM, types, the wasm and the script-tag bund
   assert.equal(pkg.name, "persona-sdk");
   assert.equal(pkg.type, "module");
   assert.equal(pkg.sideEffects, false);
-  for (const entry of [".", "./persona.wasm", "./persona-search.js", "./persona-search.wasm", "./package.json"]) assert.ok(pkg.exports[entry], entry);
+  for (const entry of [".", "./persona.wasm", "./persona-search.js", "./persona-search-worker.js", "./persona-search.wasm", "./package.json"]) {
+    assert.ok(pkg.exports[entry], entry);
+  }
   assert.ok(existsSync(join(app, "public", "app.js")));
 });
 
@@ -89,6 +91,7 @@ test("a bundled app tracks into the collector", async () => {
   assert.deepEqual(result.initCodes, ["collector_url_invalid", "option_invalid:batchSize"]);
   assert.equal(result.same, true, "init is idempotent: one instance per page");
   assert.deepEqual(result.search, { order: ["a", "b"], same: true, n: 2, hit: "Wireless Headphones", ready: true });
+  assert.ok(page.workers().some((w) => w.url().endsWith("/persona-search-worker.js")), "served as documented, the module runs in its worker");
   const events = await waitFor(
     async () => {
       const evs = await collector.events({ anonymousId: result.id });
