@@ -235,7 +235,8 @@ async function indexBytes(index: NonNullable<LoadOptions["index"]>): Promise<Uin
     if (!response?.ok) throw error("catalog_unavailable", `persona: the search index could not be fetched (${response ? `HTTP ${response.status}` : "network error"})`);
     return new Uint8Array(await response.arrayBuffer());
   }
-  return index instanceof Uint8Array ? index : new Uint8Array(index);
+  // A copy: the bytes are handed to the worker by transfer, which would empty the shop's own.
+  return index instanceof Uint8Array ? index.slice() : new Uint8Array(index).slice();
 }
 
 /** JSON text of a value the page gave (`""` for none); a value JSON cannot hold is `option_invalid`. */

@@ -21,7 +21,7 @@ before(async () => {
     `<!doctype html><title>API</title><script>window.persona = window.persona || [];</script>
 <script async src="/dist/persona.js" data-collector="/v1/batch"></script>`,
   );
-  writeFileSync(join(www, "catalog.json"), readFileSync(join(ROOT, "www", "catalog.json")));
+  for (const f of ["catalog.json", "catalog.idx"]) writeFileSync(join(www, f), readFileSync(join(ROOT, "www", f)));
   api = await startCollector({ www });
   browser = await launchBrowser();
 });
@@ -151,6 +151,11 @@ test("the API: rerank keeps every item, bad catalogs get coded errors, absurd qu
     codes.huge = await p.search.load([{ id: 1, name: "x", description: "x".repeat(40 * 1024 * 1024) }]).then(() => "loaded", (e) => e.code);
     codes.unreachable = await p.search.load("/no-such-catalog.json").then(() => "loaded", (e) => e.code);
     codes.notArray = await p.rerank("nope").then(() => "ok", (e) => e.code);
+    // A pre-built index given as bytes: loaded, and the shop's bytes are left as they were.
+    const bytes = new Uint8Array(await (await fetch("/catalog.idx")).arrayBuffer());
+    const fromIndex = await p.search.load("/catalog.json", { index: bytes });
+    const kept = bytes.length > 0 && bytes.length === bytes.buffer.byteLength;
+    codes.truncatedIndex = await p.search.load("/catalog.json", { index: bytes.subarray(0, 100) }).then(() => "loaded", (e) => e.code);
     const n = await p.search.load("/catalog.json");
     const absurd = await p.search("qqqqqqqqqq zzzzzzzzz ".repeat(500));
     const empty = await p.search("   ");
@@ -161,6 +166,8 @@ test("the API: rerank keeps every item, bad catalogs get coded errors, absurd qu
       personal: personal.map((i) => i.id),
       codes,
       n,
+      fromIndex,
+      kept,
       absurd: absurd.hits.length,
       empty: empty.hits.length,
       typo: typo.hits.map((h) => h.product.category),
@@ -176,9 +183,12 @@ test("the API: rerank keeps every item, bad catalogs get coded errors, absurd qu
     badPrice: "catalog_invalid:price:0",
     huge: "catalog_too_large",
     unreachable: "catalog_unavailable",
+    truncatedIndex: "index_invalid",
     notArray: "property_invalid",
   });
   assert.equal(out.n, catalog.length, "a good catalog after bad ones");
+  assert.equal(out.fromIndex, catalog.length, "the pre-built index");
+  assert.ok(out.kept, "the bytes the shop gave are still its own");
   assert.equal(out.absurd, 0);
   assert.equal(out.empty, 0);
   assert.ok(out.typo.length > 0 && out.typo.every((c) => c === "headphones"), `${out.typo}`);
