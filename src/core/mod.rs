@@ -28,6 +28,10 @@ pub mod profile;
 pub mod rank;
 #[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
 pub mod search;
+// Recommendations (issue 7): the model and its builder, shared with the collector; not in the
+// browser modules yet.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod recommend;
 pub mod segments;
 pub mod session;
 pub mod tabs;

@@ -1,0 +1,172 @@
+//! The recommendations model and its builder.
+//!
+//! A model names its products once (`ids`) and refers to them by position. For each product it
+//! keeps its top-K co-purchased neighbours, scored by cosine over baskets:
+//!
+//! ```text
+//! cosine(a, b) = baskets holding both / sqrt(baskets holding a · baskets holding b)
+//! ```
+//!
+//! which, unlike raw co-occurrence counts, does not let the best sellers appear next to
+//! everything; and each product's popularity (baskets holding it), the fallback for cold
+//! products and new visitors. A basket counts each product once, whatever its quantity.
+
+use alloc::collections::BTreeMap;
+
+use crate::prelude::*;
+
+/// The model format's version; a reader refuses others.
+pub const VERSION: u32 = 1;
+
+/// A neighbour: a product position and its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbour {
+    /// Position in [`Model::ids`].
+    pub product: u32,
+    /// Cosine score in (0, 1].
+    pub score: f32,
+}
+
+/// The recommendations model.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Model {
+    /// Format version ([`VERSION`]).
+    pub version: u32,
+    /// Product ids, by position.
+    pub ids: Vec<String>,
+    /// Per product, its co-purchased neighbours, best first.
+    pub bought: Vec<Vec<Neighbour>>,
+    /// Per product, the baskets holding it.
+    pub popularity: Vec<u32>,
+}
+
+impl Model {
+    /// The position of product `id`.
+    pub fn position(&self, id: &str) -> Option<u32> {
+        self.ids.iter().position(|p| p == id).map(|i| i as u32)
+    }
+}
+
+/// Builds a [`Model`] from baskets, one at a time.
+#[derive(Debug, Default)]
+pub struct Builder {
+    ids: Vec<String>,
+    positions: BTreeMap<String, u32>,
+    popularity: Vec<u32>,
+    /// Baskets holding both products of a pair (lower position first).
+    pairs: BTreeMap<(u32, u32), u32>,
+    basket: Vec<u32>,
+}
+
+impl Builder {
+    /// Adds one basket (an order): its products, repeats counted once.
+    pub fn add_basket<'a>(&mut self, products: impl IntoIterator<Item = &'a str>) {
+        self.basket.clear();
+        for id in products {
+            let p = self.position(id);
+            if !self.basket.contains(&p) {
+                self.basket.push(p);
+            }
+        }
+        self.basket.sort_unstable();
+        for (i, a) in self.basket.iter().enumerate() {
+            if let Some(n) = self.popularity.get_mut(*a as usize) {
+                *n += 1;
+            }
+            for b in self.basket.iter().skip(i + 1) {
+                *self.pairs.entry((*a, *b)).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Adds a product that may have no basket yet (a catalog product): it gets a position and
+    /// popularity 0.
+    pub fn add_product(&mut self, id: &str) {
+        self.position(id);
+    }
+
+    fn position(&mut self, id: &str) -> u32 {
+        if let Some(p) = self.positions.get(id) {
+            return *p;
+        }
+        let p = self.ids.len() as u32;
+        self.ids.push(id.to_owned());
+        self.positions.insert(id.to_owned(), p);
+        self.popularity.push(0);
+        p
+    }
+
+    /// The model, with at most `k` neighbours per product (the highest cosines; equal scores:
+    /// the more popular neighbour, then the lower position).
+    pub fn finish(self, k: usize) -> Model {
+        let n = self.ids.len();
+        let mut bought: Vec<Vec<Neighbour>> = vec![Vec::new(); n];
+        let count = |p: u32| self.popularity.get(p as usize).copied().unwrap_or(0);
+        for (&(a, b), &both) in &self.pairs {
+            let score = (f64::from(both) / sqrt(f64::from(count(a)) * f64::from(count(b)))) as f32;
+            if let Some(list) = bought.get_mut(a as usize) {
+                list.push(Neighbour { product: b, score });
+            }
+            if let Some(list) = bought.get_mut(b as usize) {
+                list.push(Neighbour { product: a, score });
+            }
+        }
+        for list in &mut bought {
+            list.sort_unstable_by(|x, y| {
+                y.score
+                    .total_cmp(&x.score)
+                    .then(count(y.product).cmp(&count(x.product)))
+                    .then(x.product.cmp(&y.product))
+            });
+            list.truncate(k);
+        }
+        Model { version: VERSION, ids: self.ids, bought, popularity: self.popularity }
+    }
+}
+
+/// √x for x ≥ 0, without `std` (Newton's method from the exponent's half).
+fn sqrt(x: f64) -> f64 {
+    if x <= 0.0 || x.is_nan() {
+        return 0.0;
+    }
+    // Halving the exponent bits is a close start; Newton's steps double the correct digits.
+    let mut y = f64::from_bits((x.to_bits() >> 1) + (1023u64 << 51));
+    for _ in 0..6 {
+        y = 0.5 * (y + x / y);
+    }
+    y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_neighbours_from_baskets() {
+        let mut b = Builder::default();
+        b.add_basket(["milk", "bread", "butter"]);
+        b.add_basket(["milk", "bread"]);
+        b.add_basket(["milk", "beer", "milk"]); // repeats count once
+        b.add_basket(["chips", "beer"]);
+        let m = b.finish(2);
+        let at = |id: &str| m.position(id).unwrap_or(u32::MAX);
+        assert_eq!(m.popularity[at("milk") as usize], 3);
+        let milk = &m.bought[at("milk") as usize];
+        assert_eq!(milk.len(), 2, "k caps the list");
+        // bread: 2 / sqrt(3·2) = 0.816; butter: 1 / sqrt(3·1) = 0.577; beer: 1 / sqrt(3·2) = 0.408.
+        assert_eq!(milk[0].product, at("bread"));
+        assert!((milk[0].score - 0.816_496_6).abs() < 1e-6);
+        assert_eq!(milk[1].product, at("butter"));
+        let chips = &m.bought[at("chips") as usize];
+        assert_eq!(chips.len(), 1);
+        assert!((chips[0].score - (1.0 / 2f32.sqrt())).abs() < 1e-6);
+        assert!(m.bought[at("butter") as usize].iter().all(|n| n.product != at("chips")));
+    }
+
+    #[test]
+    fn sqrt_agrees_with_std() {
+        for x in [0.0, 1.0, 2.0, 3.0, 0.25, 1e-9, 123_456.0, 1e300] {
+            assert!((sqrt(x) - f64::sqrt(x)).abs() <= 1e-12 * f64::sqrt(x).max(1.0), "{x}");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! "Bought together": the products that go with a set of products (a product page's product, a
+//! cart), scored by the sum of their cosine neighbours' scores.
+
+use crate::prelude::*;
+
+use super::Model;
+
+/// Products that go with `context` (positions in the model), best first, at most `limit`; the
+/// context's own products are never suggested. Products without neighbours add nothing; when the
+/// neighbours run out, the list is not filled here (the caller decides on a fallback).
+pub fn scores(model: &Model, context: &[u32], limit: usize) -> Vec<(u32, f32)> {
+    let mut out: Vec<(u32, f32)> = Vec::new();
+    for p in context {
+        for n in model.bought.get(*p as usize).map(Vec::as_slice).unwrap_or_default() {
+            if context.contains(&n.product) {
+                continue;
+            }
+            match out.iter_mut().find(|(q, _)| *q == n.product) {
+                Some(entry) => entry.1 += n.score,
+                None => out.push((n.product, n.score)),
+            }
+        }
+    }
+    super::rank(&mut out, model);
+    out.truncate(limit);
+    out
+}
+
+/// The most popular products outside `context`, at most `limit`: the fallback for cold products
+/// and new visitors.
+pub fn popular(model: &Model, context: &[u32], limit: usize) -> Vec<(u32, f32)> {
+    let mut out: Vec<(u32, f32)> = (0..model.ids.len() as u32)
+        .filter(|p| !context.contains(p))
+        .map(|p| (p, model.popularity.get(p as usize).copied().unwrap_or(0) as f32))
+        .collect();
+    super::rank(&mut out, model);
+    out.truncate(limit);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::recommend::Builder;
+
+    #[test]
+    fn neighbours_of_a_basket_without_the_basket() {
+        let mut b = Builder::default();
+        for basket in [["tea", "milk"], ["tea", "honey"], ["tea", "milk"], ["coffee", "milk"]] {
+            b.add_basket(basket);
+        }
+        let m = b.finish(10);
+        let at = |id: &str| m.position(id).unwrap_or(u32::MAX);
+        let names =
+            |list: Vec<(u32, f32)>| list.iter().map(|(p, _)| m.ids[*p as usize].clone()).collect::<Vec<_>>();
+        assert_eq!(names(scores(&m, &[at("tea")], 10)), ["milk", "honey"]);
+        // coffee (through milk) and honey (through tea) tie at 1/√3, and in popularity: the
+        // product the model met first comes first.
+        assert_eq!(names(scores(&m, &[at("tea"), at("milk")], 10)), ["honey", "coffee"]);
+        assert_eq!(
+            names(popular(&m, &[at("milk")], 2)),
+            ["tea", "honey"],
+            "honey and coffee tie: the lower position"
+        );
+        assert!(scores(&m, &[u32::MAX], 10).is_empty(), "an unknown product suggests nothing");
+    }
+}
