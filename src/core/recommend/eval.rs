@@ -6,6 +6,15 @@
 
 use super::{together, Builder};
 
+/// The production model of the training baskets: 20 neighbours per product.
+fn builder_k20(baskets: &[(u32, Vec<String>)]) -> super::Model {
+    let mut b = Builder::default();
+    for (_, items) in baskets {
+        b.add_basket(items.iter().map(String::as_str));
+    }
+    b.finish(super::DEFAULT_NEIGHBOURS)
+}
+
 /// HR@10 and NDCG@10 of "bought together" and of popularity, and the number of cases.
 pub fn groceries() -> ((f64, f64), (f64, f64), usize) {
     let text =
@@ -33,6 +42,16 @@ pub fn groceries() -> ((f64, f64), (f64, f64), usize) {
         }
     }
     let model = builder.finish(usize::MAX);
+    let stored = crate::core::json::to_string(
+        &super::model::stored::to_value(&builder_k20(&baskets[..cut])),
+        &|n, out| out.push_str(&n.to_string()),
+    );
+    println!(
+        "model with 20 neighbours: {} bytes for {} products ({} bytes per product)",
+        stored.len(),
+        model.ids.len(),
+        stored.len() / model.ids.len().max(1)
+    );
     let (mut hits, mut ndcg, mut pop_hits, mut pop_ndcg, mut cases) = (0.0, 0.0, 0.0, 0.0, 0usize);
     for (_, items) in &baskets[cut..] {
         if items.len() < 2 {

@@ -3,7 +3,8 @@
 //!
 //! - [`model`]: the recommendations model (per product its top-K co-purchased neighbours with
 //!   cosine scores, and popularity) and the builder that makes it from baskets;
-//! - [`together`]: "bought together" from a model: the products that go with a set of products.
+//! - [`together`]: "bought together" from a model: the products that go with a set of products;
+//! - `model::stored`: the model's versioned JSON form.
 //!
 //! The evaluation protocol on real baskets (`../shared/datasets/groceries-baskets.csv`, first
 //! 80 % train, leave one item out of each later basket, the basket's other items excluded from

@@ -170,3 +170,128 @@ mod tests {
         }
     }
 }
+
+/// The model's stored form, JSON (`application/json`), version 1:
+///
+/// ```text
+/// {"version": 1,
+///  "products": ["sku-1", "sku-2", ...],            product ids; positions index the lists below
+///  "popularity": [120, 7, ...],                     baskets holding each product
+///  "bought": [[2, 816, 5, 577], [], ...]}           per product: pairs of (neighbour position,
+///                                                   cosine in thousandths, 1-1000), best first
+/// ```
+///
+/// Scores in thousandths keep the text small: three digits instead of a float's seventeen.
+pub mod stored {
+    use super::{Model, Neighbour, VERSION};
+    use crate::core::value::Value;
+    use crate::prelude::*;
+
+    /// The stored form of `model`.
+    pub fn to_value(model: &Model) -> Value {
+        let numbers = |list: &mut dyn Iterator<Item = f64>| Value::Array(list.map(Value::Number).collect());
+        let bought = model
+            .bought
+            .iter()
+            .map(|list| {
+                numbers(&mut list.iter().flat_map(|n| {
+                    let thousandths = (f64::from(n.score) * 1000.0 + 0.5) as u32;
+                    [f64::from(n.product), f64::from(thousandths.clamp(1, 1000))]
+                }))
+            })
+            .collect();
+        Value::object()
+            .with("version", f64::from(VERSION))
+            .with("products", Value::Array(model.ids.iter().map(|id| id.as_str().into()).collect()))
+            .with("popularity", numbers(&mut model.popularity.iter().map(|p| f64::from(*p))))
+            .with("bought", Value::Array(bought))
+    }
+
+    /// The model stored in `value`; `None` when it is not a whole model of this version (a
+    /// neighbour out of range, a score outside 1-1000, lists of different lengths).
+    pub fn from_value(value: &Value) -> Option<Model> {
+        if value.get("version")?.as_f64()? != f64::from(VERSION) {
+            return None;
+        }
+        let ids: Vec<String> = value
+            .get("products")?
+            .as_array()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<_>>()?;
+        let n = ids.len();
+        let whole = |v: &Value, max: f64| {
+            v.as_f64().filter(|x| *x >= 0.0 && *x <= max && crate::core::num::is_whole(*x))
+        };
+        let popularity: Vec<u32> = value
+            .get("popularity")?
+            .as_array()?
+            .iter()
+            .map(|v| whole(v, f64::from(u32::MAX)).map(|x| x as u32))
+            .collect::<Option<_>>()?;
+        let lists = value.get("bought")?.as_array()?;
+        if popularity.len() != n || lists.len() != n {
+            return None;
+        }
+        let mut bought = Vec::with_capacity(n);
+        for list in lists {
+            let flat = list.as_array()?;
+            if flat.len() % 2 != 0 {
+                return None;
+            }
+            let mut neighbours = Vec::with_capacity(flat.len() / 2);
+            for pair in flat.chunks(2) {
+                let product = whole(pair.first()?, (n.max(1) - 1) as f64)? as u32;
+                let score = whole(pair.get(1)?, 1000.0).filter(|s| *s >= 1.0)?;
+                neighbours.push(Neighbour { product, score: (score / 1000.0) as f32 });
+            }
+            bought.push(neighbours);
+        }
+        Some(Model { version: VERSION, ids, bought, popularity })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::core::recommend::Builder;
+        use crate::core::testing::json;
+
+        #[test]
+        fn a_model_survives_its_stored_form_to_the_thousandth() {
+            let mut b = Builder::default();
+            b.add_basket(["milk", "bread", "butter"]);
+            b.add_basket(["milk", "bread"]);
+            b.add_product("tea");
+            let model = b.finish(20);
+            let back = from_value(&to_value(&model)).unwrap_or_default();
+            assert_eq!(back.ids, model.ids);
+            assert_eq!(back.popularity, model.popularity);
+            for (a, b) in back.bought.iter().zip(&model.bought) {
+                assert_eq!(a.len(), b.len());
+                for (x, y) in a.iter().zip(b) {
+                    assert_eq!(x.product, y.product);
+                    assert!((x.score - y.score).abs() <= 0.0005);
+                }
+            }
+        }
+
+        #[test]
+        fn a_broken_model_is_refused() {
+            for text in [
+                r#"{"version":2,"products":[],"popularity":[],"bought":[]}"#,
+                r#"{"version":1,"products":["a"],"popularity":[1],"bought":[]}"#,
+                r#"{"version":1,"products":["a","b"],"popularity":[1,1],"bought":[[2,500],[]]}"#,
+                r#"{"version":1,"products":["a","b"],"popularity":[1,1],"bought":[[1,0],[]]}"#,
+                r#"{"version":1,"products":["a","b"],"popularity":[1,1],"bought":[[1],[]]}"#,
+                r#"{"version":1,"products":["a","b"],"popularity":[1,-1],"bought":[[],[]]}"#,
+                r#"{"version":1,"products":[3],"popularity":[1],"bought":[[]]}"#,
+                "[]",
+            ] {
+                assert_eq!(from_value(&json(text)), None, "{text}");
+            }
+            let ok =
+                json(r#"{"version":1,"products":["a","b"],"popularity":[2,1],"bought":[[1,707],[0,707]]}"#);
+            assert_eq!(from_value(&ok).map(|m| m.bought[0][0].product), Some(1));
+        }
+    }
+}
