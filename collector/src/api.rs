@@ -10,7 +10,7 @@ use axum::handler::HandlerWithoutStateExt;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -30,6 +30,8 @@ pub struct App {
     pub store: Arc<Store>,
     /// Write keys accepted on ingest; empty when none is required.
     pub write_keys: Vec<String>,
+    /// The recommendations model file `collector model` writes (next to the database).
+    pub model: std::path::PathBuf,
 }
 
 type Shared = State<Arc<App>>;
@@ -42,12 +44,14 @@ pub const MAX_LIMIT: u32 = 1000;
 /// Builds the whole application: API routes, `/dist/` and `/` static directories, and CORS.
 pub fn router(store: Arc<Store>, config: &Config) -> Result<Router, String> {
     let not_found = not_found.into_service();
-    let state = Arc::new(App { store, write_keys: config.write_keys.clone() });
+    let model = config.db.with_file_name(crate::config::MODEL_FILE);
+    let state = Arc::new(App { store, write_keys: config.write_keys.clone(), model });
     let mut app = Router::new()
         .route("/v1/batch", post(segment))
         .route("/v1/events", get(events).post(native))
         .route("/com.snowplowanalytics.snowplow/tp2", post(snowplow))
         .route("/health", get(health))
+        .route("/v1/model", get(recs_model))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -236,6 +240,18 @@ async fn health(State(app): Shared) -> Result<Json<Value>, ApiError> {
     })
     .await?;
     Ok(Json(json!({ "ok": true, "events": count, "dropped": dropped })))
+}
+
+/// `GET /v1/model`: the latest recommendations model, as `collector model` wrote it.
+async fn recs_model(State(app): Shared) -> Result<Response, ApiError> {
+    let path = app.model.clone();
+    let body = blocking(move || {
+        std::fs::read(&path).map_err(|_| {
+            ApiError::new(ErrorCode::NotFound, "no recommendations model yet: run collector model")
+        })
+    })
+    .await?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// JSON 404 for paths that are neither routes nor files.

@@ -10,6 +10,9 @@ collector: persona's reference event collector
 
 USAGE:
     collector [OPTIONS]
+    collector model [--db PATH] [--out FILE] [--neighbours K]
+                           build the recommendations model from the stored orders and write it
+                           (default: recs-model.json next to the database), then exit
 
 OPTIONS:
     --addr ADDR            listen address (env PERSONA_ADDR; default 127.0.0.1:8080; port 0 picks one)
@@ -30,6 +33,8 @@ ENDPOINTS:
                       Snowplow tracker protocol 2 (payload_data 1-0-4; eid required)
     GET  /v1/events   stored events (?anonymousId= &userId= &event= &type= &since=ms &limit=100)
     GET  /health      {\"ok\":true,\"events\":N}
+    GET  /v1/model    the latest recommendations model (recs-model.json next to the database),
+                      404 not_found until `collector model` has written one
 ";
 
 /// The collector's settings.
@@ -54,13 +59,61 @@ pub struct Config {
 pub enum Command {
     /// Run the collector with this configuration.
     Run(Config),
+    /// Build the recommendations model and exit.
+    Model(ModelConfig),
     /// Print [`USAGE`] and exit.
     Help,
+}
+
+/// Settings of `collector model`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// The database the orders are read from.
+    pub db: PathBuf,
+    /// Where the model is written.
+    pub out: PathBuf,
+    /// Neighbours kept per product, 1 to 200. Default 20.
+    pub neighbours: usize,
+}
+
+/// The model file's name: it lives next to the database, where `GET /v1/model` reads it.
+pub const MODEL_FILE: &str = "recs-model.json";
+
+/// Parses `collector model`'s arguments (after `model`).
+fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let (mut db, mut out, mut neighbours) = (None, None, None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "-h" || arg == "--help" {
+            return Ok(Command::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let slot = match flag {
+            "--db" => &mut db,
+            "--out" => &mut out,
+            "--neighbours" => &mut neighbours,
+            _ => return Err(format!("unknown argument {arg:?} for model (try --help)")),
+        };
+        *slot = Some(flag_value(flag, inline, &mut rest)?);
+    }
+    let db: PathBuf = db.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into();
+    let neighbours = match neighbours {
+        None => 20,
+        Some(n) => n.parse().ok().filter(|n| (1..=200).contains(n)).ok_or("--neighbours must be 1 to 200")?,
+    };
+    let out = out.map_or_else(|| db.with_file_name(MODEL_FILE), PathBuf::from);
+    Ok(Command::Model(ModelConfig { db, out, neighbours }))
 }
 
 /// Parses the arguments (without the program name); `env` looks up an environment variable.
 pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if args.first().is_some_and(|a| a == "model") {
+        return parse_model(args.get(1..).unwrap_or_default(), env);
+    }
     let mut addr = None;
     let mut db = None;
     let mut www = None;
@@ -154,8 +207,34 @@ mod tests {
         let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         match parse(&args, |name| env.get(name).cloned())? {
             Command::Run(config) => Ok(config),
+            Command::Model(_) => Err("model".to_owned()),
             Command::Help => Err("help".to_owned()),
         }
+    }
+
+    #[test]
+    fn the_model_command() {
+        let parse_args = |args: &[&str], env: &[(&str, &str)]| {
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            let env: HashMap<String, String> =
+                env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            parse(&args, |name| env.get(name).cloned())
+        };
+        let model = |db: &str, out: &str, neighbours| {
+            Ok(Command::Model(ModelConfig { db: db.into(), out: out.into(), neighbours }))
+        };
+        assert_eq!(parse_args(&["model"], &[]), model("data/persona.db", "data/recs-model.json", 20));
+        assert_eq!(
+            parse_args(&["model"], &[("PERSONA_DB", "/x/e.db")]),
+            model("/x/e.db", "/x/recs-model.json", 20)
+        );
+        assert_eq!(
+            parse_args(&["model", "--db=/a.db", "--out", "/m.json", "--neighbours", "5"], &[]),
+            model("/a.db", "/m.json", 5)
+        );
+        assert!(parse_args(&["model", "--neighbours", "0"], &[]).unwrap_err().contains("1 to 200"));
+        assert!(parse_args(&["model", "--addr", "x"], &[]).unwrap_err().contains("unknown argument"));
+        assert_eq!(parse_args(&["model", "--help"], &[]), Ok(Command::Help));
     }
 
     #[test]

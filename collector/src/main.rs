@@ -8,6 +8,7 @@ mod api;
 mod config;
 mod error;
 mod ingest;
+mod model;
 mod snowplow;
 mod store;
 
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match config::parse(&args, |name| std::env::var(name).ok()) {
         Ok(Command::Run(config)) => config,
+        Ok(Command::Model(config)) => return build_model(&config),
         Ok(Command::Help) => {
             print!("{}", config::USAGE);
             return ExitCode::SUCCESS;
@@ -39,6 +41,32 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("collector: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `collector model`: builds the recommendations model from the stored orders and writes it.
+fn build_model(config: &config::ModelConfig) -> ExitCode {
+    let result = store::Store::open(&config.db).and_then(|store| {
+        let built = model::build(&store, config.neighbours)?;
+        let bytes = model::write(&config.out, &built.model)?;
+        Ok((built, bytes))
+    });
+    match result {
+        Ok((built, bytes)) => {
+            let products = built.model.ids.len();
+            println!(
+                "recommendations model: {products} products from {} baskets ({} orders), {bytes} bytes ({} per product) -> {}",
+                built.baskets,
+                built.orders,
+                bytes / products.max(1),
+                config.out.display()
+            );
+            ExitCode::SUCCESS
+        }
         Err(message) => {
             eprintln!("collector: {message}");
             ExitCode::FAILURE

@@ -204,6 +204,21 @@ impl Store {
         self.conn().query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))
     }
 
+    /// The `properties` of every stored `Order Completed` event, in the order received (the
+    /// recommendations model's input; the read API's limit does not apply).
+    pub fn order_properties(&self) -> Result<Vec<Value>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT properties FROM events WHERE event = 'Order Completed' ORDER BY id ASC",
+        )?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for text in rows {
+            out.push(serde_json::from_str(&text?).unwrap_or(Value::Null));
+        }
+        Ok(out)
+    }
+
     /// Events matching `filter`, in the order they were received.
     pub fn query(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         let mut sql = String::from(

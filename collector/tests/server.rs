@@ -140,3 +140,47 @@ fn help_and_bad_flags() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown argument"));
 }
+
+#[test]
+fn the_model_command_builds_from_stored_orders_and_the_server_serves_it() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &[]);
+    let (status, body) = collector.get_json("/v1/model");
+    assert_eq!(status, 404, "no model before `collector model`: {body}");
+    assert_eq!(body["error"]["code"], "not_found");
+
+    let order = |id: &str, order_id: &str, products: &[&str]| {
+        json!({"messageId": id, "type": "track", "event": "Order Completed", "anonymousId": "a-1",
+               "properties": {"order_id": order_id, "products": products.iter().map(|p| json!({"product_id": p})).collect::<Vec<_>>()}})
+    };
+    let batch = json!({"batch": [
+        order("m-1", "o-1", &["console", "game", "controller"]),
+        order("m-2", "o-2", &["console", "controller"]),
+        order("m-3", "o-2", &["console", "controller"]), // the same order tracked again: once
+        order("m-4", "o-3", &["book"]),
+        {"messageId": "m-5", "type": "track", "event": "Product Viewed", "anonymousId": "a-1", "properties": {"product_id": "console"}},
+    ]});
+    assert_eq!(collector.post_batch(&batch).0, 200);
+
+    let db = dir.path().join("data/nested/events.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_collector"))
+        .args(["model", "--db", db.to_str().unwrap()])
+        .env_remove("PERSONA_DB")
+        .output()
+        .expect("run collector model");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("4 products from 3 baskets (4 orders)"), "{stdout}");
+
+    let (status, model) = collector.get_json("/v1/model");
+    assert_eq!(status, 200);
+    assert_eq!(model["version"], 1);
+    let products: Vec<&str> =
+        model["products"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let at = |id: &str| products.iter().position(|p| *p == id).unwrap() as u64;
+    assert_eq!(model["popularity"][at("console") as usize], 2);
+    // console's best neighbour: controller (2 / sqrt(2·2) = 1000‰), then game (1 / sqrt(2·1) = 707‰).
+    assert_eq!(model["bought"][at("console") as usize], json!([at("controller"), 1000, at("game"), 707]));
+    assert_eq!(model["bought"][at("book") as usize], json!([]));
+    assert!(dir.path().join("data/nested/recs-model.json").is_file());
+}
