@@ -84,13 +84,7 @@ fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<
     let (mut db, mut out, mut neighbours) = (None, None, None);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        if arg == "-h" || arg == "--help" {
-            return Ok(Command::Help);
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
+        let Some((flag, inline)) = split_flag(arg) else { return Ok(Command::Help) };
         let slot = match flag {
             "--db" => &mut db,
             "--out" => &mut out,
@@ -123,13 +117,7 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
 
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        if arg == "-h" || arg == "--help" {
-            return Ok(Command::Help);
-        }
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
+        let Some((flag, inline)) = split_flag(arg) else { return Ok(Command::Help) };
         let slot = match flag {
             "--addr" => &mut addr,
             "--db" => &mut db,
@@ -179,6 +167,17 @@ fn list(value: Option<String>) -> Vec<String> {
     value
         .map(|list| list.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
         .unwrap_or_default()
+}
+
+/// An argument as a flag and its inline value (`--flag=value`); `None` for `-h` and `--help`.
+fn split_flag(arg: &str) -> Option<(&str, Option<String>)> {
+    if arg == "-h" || arg == "--help" {
+        return None;
+    }
+    Some(match arg.split_once('=') {
+        Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+        _ => (arg, None),
+    })
 }
 
 /// The value of `flag`: the part after `=`, or else the next argument.
