@@ -263,8 +263,8 @@ fn given<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
     obj.get(key).filter(|v| !v.is_null())
 }
 
-/// Reads an optional boolean.
-fn flag(obj: &Value, key: &'static str, default: bool) -> Result<bool> {
+/// Reads an optional boolean; [`Error::OptionInvalid`] names `key`.
+pub fn flag(obj: &Value, key: &'static str, default: bool) -> Result<bool> {
     match given(obj, key) {
         None => Ok(default),
         Some(Value::Bool(b)) => Ok(*b),

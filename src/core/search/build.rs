@@ -26,23 +26,10 @@ use crate::prelude::*;
 
 use super::{text, typo, Boosts, Index, Product, Term, B, K1, MAX_FIELD_BYTES, MAX_PRODUCTS, NOT_IN_NAME};
 
-/// Builds the index of `catalog` (a parsed catalog). On error, also the position of the
-/// offending product (0 when the catalog itself is wrong).
-pub fn build(catalog: &Value, boosts: &Boosts) -> core::result::Result<Index, (Error, usize)> {
-    let list = match catalog.get("products").unwrap_or(catalog) {
-        Value::Array(items) => items,
-        _ => return Err((Error::CatalogInvalid("catalog"), 0)),
-    };
-    let mut builder = Builder::default();
-    for item in list {
-        builder.add(item)?;
-    }
-    builder.finish(boosts)
-}
-
 /// Builds the index of the catalog in JSON `text`, reading it one product at a time (see
 /// [`crate::core::json::parse_list`]), so the catalog never exists as one tree in memory; the
-/// text is dropped once read, before the postings are laid out.
+/// text is dropped once read, before the postings are laid out. On error, also the position of
+/// the offending product (0 when the catalog itself is wrong).
 pub fn build_text(
     text: String,
     boosts: &Boosts,
@@ -267,18 +254,7 @@ fn product(item: &Value) -> Result<(Product, Texts<'_>)> {
     if !item.is_object() {
         return Err(Error::CatalogInvalid("product"));
     }
-    let id = match item.get("id") {
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => s.clone(),
-        Some(Value::Number(n)) if num::is_whole(*n) && n.abs() < 9.0e15 => {
-            let mut s = String::new();
-            crate::core::time::push_num(&mut s, n.abs() as u64, 1);
-            if *n < 0.0 {
-                s.insert(0, '-');
-            }
-            s
-        }
-        _ => return Err(Error::CatalogInvalid("id")),
-    };
+    let id = id_text(item.get("id")).ok_or(Error::CatalogInvalid("id"))?;
     let name = match item.get("name") {
         Some(Value::String(s)) => s.as_str(),
         _ => return Err(Error::CatalogInvalid("name")),
@@ -319,6 +295,23 @@ fn product(item: &Value) -> Result<(Product, Texts<'_>)> {
         category_values: Vec::new(),
     };
     Ok((product, [vec![name], vec![brand], categories, tags, vec![description]]))
+}
+
+/// A product id as text: a string of 1 to 256 bytes, or a whole number (as its decimal text, so
+/// `7` and `"7"` are the same product). Catalogs and re-ranked lists read ids the same way.
+pub fn id_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() && s.len() <= 256 => Some(s.clone()),
+        Value::Number(n) if num::is_whole(*n) && n.abs() < 9.0e15 => {
+            let mut s = String::new();
+            if *n < 0.0 {
+                s.push('-');
+            }
+            crate::core::time::push_num(&mut s, n.abs() as u64, 1);
+            Some(s)
+        }
+        _ => None,
+    }
 }
 
 fn optional_text<'a>(item: &'a Value, field: &'static str) -> Result<&'a str> {
@@ -403,13 +396,18 @@ fn hash(word: &str) -> u32 {
     h
 }
 
+/// The index of a test catalog, with default boosts and Rust's number parser.
+#[cfg(test)]
+pub(crate) fn test_index(catalog: &str) -> core::result::Result<Index, (Error, usize)> {
+    build_text(catalog.to_owned(), &Boosts::default(), &|t| t.parse().unwrap_or(f64::NAN))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::testing::json;
 
     fn index(catalog: &str) -> core::result::Result<Index, (Error, usize)> {
-        build(&json(catalog), &Boosts::default())
+        test_index(catalog)
     }
 
     #[test]

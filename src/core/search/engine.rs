@@ -6,6 +6,7 @@
 //! - [`Engine::rerank`]: the shop's own result list in the visitor's order;
 //! - [`Engine::explain`]: why an item of the last search or re-ranking is where it is.
 
+use crate::core::config::{flag, number};
 use crate::core::error::{Error, Result};
 use crate::core::profile::price_band;
 use crate::core::rank::{self, Diversity, Item, Placement, Visitor};
@@ -89,7 +90,7 @@ impl Engine {
         let items: Vec<Item> = found
             .hits
             .iter()
-            .map(|h| index.products.get(h.doc as usize).map(item_of).unwrap_or_default())
+            .map(|h| index.products.get(h.doc as usize).map(|p| item_of(index, p)).unwrap_or_default())
             .collect();
         let placements = rank::rerank(&items, &visitor, &rank::Options { query: folded.clone(), ..personal });
         let mut hits = Vec::new();
@@ -194,13 +195,14 @@ fn remember(explained: &mut Explained, items: &[Item], placements: &[Placement],
     explained.query = query.to_owned();
 }
 
-/// A catalog product as the re-ranker sees it.
-fn item_of(p: &Product) -> Item {
-    let fold_all = |list: &[String]| list.iter().map(|c| text::fold(c)).collect::<Vec<_>>();
+/// A catalog product as the re-ranker sees it. Brand and categories come folded from the index
+/// (folded once when it was built), not folded again for every search.
+fn item_of(index: &Index, p: &Product) -> Item {
+    let folded = |v: &u32| index.folded_values.get(*v as usize).cloned();
     let mut facets = vec![
-        ("category".to_owned(), fold_all(&p.categories)),
-        ("brand".to_owned(), vec![text::fold(&p.brand)]),
-        ("tags".to_owned(), fold_all(&p.tags)),
+        ("category".to_owned(), p.category_values.iter().filter_map(folded).collect()),
+        ("brand".to_owned(), folded(&p.brand_value).into_iter().collect()),
+        ("tags".to_owned(), p.tags.iter().map(|t| text::fold(t)).collect()),
     ];
     if p.price.is_finite() {
         facets.push(("price_band".to_owned(), vec![text::fold(price_band(p.price))]));
@@ -208,17 +210,10 @@ fn item_of(p: &Product) -> Item {
     Item { id: p.id.clone(), score: None, facets }
 }
 
-/// An item of the shop's list: `{id, score?, category?|categories?, brand?, tags?, price?}`.
+/// An item of the shop's list: `{id, score?, category?|categories?, brand?, tags?, price?}`; the id
+/// is read as a catalog's (a string of 1 to 256 bytes, or a whole number).
 fn item_from(v: &Value) -> Result<Item> {
-    let id = match v.get("id") {
-        Some(Value::String(s)) if !s.is_empty() => s.clone(),
-        Some(Value::Number(n)) if n.is_finite() => {
-            let mut s = String::new();
-            crate::core::json::number(*n, &mut s, &|_, out| out.push('?'));
-            s
-        }
-        _ => return Err(Error::PropertyInvalid("id")),
-    };
+    let id = super::build::id_text(v.get("id")).ok_or(Error::PropertyInvalid("id"))?;
     let score = match v.get("score") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(*n),
@@ -239,23 +234,6 @@ fn item_from(v: &Value) -> Result<Item> {
         facets.push(("price_band".to_owned(), vec![text::fold(price_band(price))]));
     }
     Ok(Item { id, score, facets })
-}
-
-/// A number option in `[min, max]`, `default` when absent.
-fn number(o: &Value, key: &'static str, min: f64, max: f64, default: f64) -> Result<f64> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Number(n)) if *n >= min && *n <= max => Ok(*n),
-        Some(_) => Err(Error::OptionInvalid(key)),
-    }
-}
-
-fn flag(o: &Value, key: &'static str, default: bool) -> Result<bool> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => Err(Error::OptionInvalid(key)),
-    }
 }
 
 /// `{boosts: {name, brand, categories, tags, description}}`, each 0 to 10.

@@ -194,12 +194,10 @@ impl Index {
         }
         for &doc in &scratch.touched {
             let i = doc as usize;
-            for slot in [scratch.total.get_mut(i).map(|s| *s = 0.0), scratch.words.get_mut(i).map(|s| *s = 0)]
+            if let (Some(total), Some(words), Some(typos)) =
+                (scratch.total.get_mut(i), scratch.words.get_mut(i), scratch.typos.get_mut(i))
             {
-                let _ = slot;
-            }
-            if let Some(t) = scratch.typos.get_mut(i) {
-                *t = 0;
+                (*total, *words, *typos) = (0.0, 0, 0);
             }
         }
         scratch.touched.clear();
@@ -427,12 +425,10 @@ fn top(counts: &[u32], limit: usize) -> Vec<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::search::{build::build, Boosts};
-    use crate::core::testing::json;
+    use crate::core::search::build::test_index;
 
     fn shop() -> Index {
-        build(
-            &json(
+        test_index(
                 r#"[
             {"id":"p1","name":"Samsung Galaxy S7 32GB","brand":"Samsung","categories":["Phones","Android"],"price":499,"popularity":90},
             {"id":"p2","name":"Case for Samsung Galaxy S7","brand":"OtterBox","categories":["Accessories","Cases"],"price":29,"popularity":50},
@@ -441,8 +437,6 @@ mod tests {
             {"id":"p5","name":"Wireless Headphones","brand":"Sony","categories":["Headphones"],"description":"great sound","price":149},
             {"id":"p6","name":"Charger","brand":"Samsung","categories":["Accessories"],"description":"fast charger for galaxy phones","price":19}
         ]"#,
-            ),
-            &Boosts::default(),
         )
         .unwrap_or_default()
     }

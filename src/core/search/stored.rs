@@ -233,18 +233,14 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::search::build::test_index;
     use crate::core::search::query::{Options, Scratch};
-    use crate::core::search::{build::build, Boosts};
-    use crate::core::testing::json;
 
     fn index() -> Index {
-        build(
-            &json(
+        test_index(
                 r#"[{"id":"a","name":"Galaxy Phone","brand":"Samsung","categories":["Phones"],"price":10.5,"popularity":3},
                     {"id":"b","name":"Phone Case Über","tags":["cases","gift"],"in_stock":false},
                     {"id":"c","name":"Charger","brand":"Samsung","description":"for galaxy phones"}]"#,
-            ),
-            &Boosts::default(),
         )
         .unwrap_or_default()
     }
