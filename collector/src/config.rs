@@ -10,9 +10,11 @@ collector: persona's reference event collector
 
 USAGE:
     collector [OPTIONS]
-    collector model [--db PATH] [--out FILE] [--neighbours K]
-                           build the recommendations model from the stored orders and write it
-                           (default: recs-model.json next to the database), then exit
+    collector model [--db PATH] [--out FILE] [--neighbours K] [--window-days D]
+                           build the recommendations model from the stored orders and product
+                           views and write it (default: recs-model.json next to the database),
+                           then exit; K neighbours per product, 1-200 (default 20); trending
+                           counts the last D days, 1-365 (default 7)
 
 OPTIONS:
     --addr ADDR            listen address (env PERSONA_ADDR; default 127.0.0.1:8080; port 0 picks one)
@@ -72,8 +74,12 @@ pub struct ModelConfig {
     pub db: PathBuf,
     /// Where the model is written.
     pub out: PathBuf,
-    /// Neighbours kept per product, 1 to 200. Default 20.
+    /// Neighbours kept per product and relation, 1 to 200. Default 20. More finds more
+    /// companions for each product and makes the model larger (about 7 bytes per neighbour).
     pub neighbours: usize,
+    /// Days trending counts, 1 to 365. Default 7. Shorter follows this week's demand, longer
+    /// smooths it.
+    pub window_days: u32,
 }
 
 /// The model file's name: it lives next to the database, where `GET /v1/model` reads it.
@@ -81,7 +87,7 @@ pub const MODEL_FILE: &str = "recs-model.json";
 
 /// Parses `collector model`'s arguments (after `model`).
 fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
-    let (mut db, mut out, mut neighbours) = (None, None, None);
+    let (mut db, mut out, mut neighbours, mut window) = (None, None, None, None);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let Some((flag, inline)) = split_flag(arg) else { return Ok(Command::Help) };
@@ -89,6 +95,7 @@ fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<
             "--db" => &mut db,
             "--out" => &mut out,
             "--neighbours" => &mut neighbours,
+            "--window-days" => &mut window,
             _ => return Err(format!("unknown argument {arg:?} for model (try --help)")),
         };
         *slot = Some(flag_value(flag, inline, &mut rest)?);
@@ -98,8 +105,14 @@ fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<
         None => 20,
         Some(n) => n.parse().ok().filter(|n| (1..=200).contains(n)).ok_or("--neighbours must be 1 to 200")?,
     };
+    let window_days = match window {
+        None => 7,
+        Some(n) => {
+            n.parse().ok().filter(|n| (1..=365).contains(n)).ok_or("--window-days must be 1 to 365")?
+        }
+    };
     let out = out.map_or_else(|| db.with_file_name(MODEL_FILE), PathBuf::from);
-    Ok(Command::Model(ModelConfig { db, out, neighbours }))
+    Ok(Command::Model(ModelConfig { db, out, neighbours, window_days }))
 }
 
 /// Parses the arguments (without the program name); `env` looks up an environment variable.
@@ -220,7 +233,7 @@ mod tests {
             parse(&args, |name| env.get(name).cloned())
         };
         let model = |db: &str, out: &str, neighbours| {
-            Ok(Command::Model(ModelConfig { db: db.into(), out: out.into(), neighbours }))
+            Ok(Command::Model(ModelConfig { db: db.into(), out: out.into(), neighbours, window_days: 7 }))
         };
         assert_eq!(parse_args(&["model"], &[]), model("data/persona.db", "data/recs-model.json", 20));
         assert_eq!(
@@ -232,6 +245,16 @@ mod tests {
             model("/a.db", "/m.json", 5)
         );
         assert!(parse_args(&["model", "--neighbours", "0"], &[]).unwrap_err().contains("1 to 200"));
+        assert_eq!(
+            parse_args(&["model", "--window-days", "30"], &[]),
+            Ok(Command::Model(ModelConfig {
+                db: "data/persona.db".into(),
+                out: "data/recs-model.json".into(),
+                neighbours: 20,
+                window_days: 30
+            }))
+        );
+        assert!(parse_args(&["model", "--window-days", "0"], &[]).unwrap_err().contains("1 to 365"));
         assert!(parse_args(&["model", "--addr", "x"], &[]).unwrap_err().contains("unknown argument"));
         assert_eq!(parse_args(&["model", "--help"], &[]), Ok(Command::Help));
     }

@@ -48,10 +48,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// `collector model`: builds the recommendations model from the stored orders and writes it.
+/// `collector model`: builds the recommendations model from the stored events and writes it.
 fn build_model(config: &config::ModelConfig) -> ExitCode {
     let result = store::Store::open(&config.db).and_then(|store| {
-        let built = model::build(&store, config.neighbours)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let built = model::build(&store, config.neighbours, config.window_days, now)?;
         let bytes = model::write(&config.out, &built.model)?;
         Ok((built, bytes))
     });
@@ -59,9 +62,10 @@ fn build_model(config: &config::ModelConfig) -> ExitCode {
         Ok((built, bytes)) => {
             let products = built.model.ids.len();
             println!(
-                "recommendations model: {products} products from {} baskets ({} orders), {bytes} bytes ({} per product) -> {}",
+                "recommendations model: {products} products from {} baskets ({} orders) and {} visits, {bytes} bytes ({} per product) -> {}",
                 built.baskets,
                 built.orders,
+                built.visits,
                 bytes / products.max(1),
                 config.out.display()
             );

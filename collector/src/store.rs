@@ -52,6 +52,21 @@ pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 /// Errors from the store.
 pub type StoreError = rusqlite::Error;
 
+/// An event the recommendations model reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopEvent {
+    /// `Order Completed` (true) or `Product Viewed` (false).
+    pub order: bool,
+    /// The visitor (empty when none).
+    pub anonymous_id: String,
+    /// When the collector received it (ms since the Unix epoch).
+    pub received_at: i64,
+    /// The event's properties.
+    pub properties: Value,
+    /// The event's context (`context.session.id` groups a visit's views).
+    pub context: Value,
+}
+
 /// How many events of a batch were new and how many were already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InsertOutcome {
@@ -204,19 +219,27 @@ impl Store {
         self.conn().query_row("SELECT COUNT(*) FROM events", [], |row| row.get(0))
     }
 
-    /// The `properties` of every stored `Order Completed` event, in the order received (the
-    /// recommendations model's input; the read API's limit does not apply).
-    pub fn order_properties(&self) -> Result<Vec<Value>, StoreError> {
+    /// The events the recommendations model reads (`Order Completed`, `Product Viewed`), in the
+    /// order they were received.
+    pub fn shop_events(&self) -> Result<Vec<ShopEvent>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT properties FROM events WHERE event = 'Order Completed' ORDER BY id ASC",
+            "SELECT event, anonymous_id, received_at, properties, context FROM events
+             WHERE event IN ('Order Completed', 'Product Viewed') ORDER BY id ASC",
         )?;
-        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for text in rows {
-            out.push(serde_json::from_str(&text?).unwrap_or(Value::Null));
-        }
-        Ok(out)
+        let rows = stmt.query_map([], |row| {
+            let json = |i: usize| -> rusqlite::Result<Value> {
+                Ok(serde_json::from_str(&row.get::<_, String>(i)?).unwrap_or(Value::Null))
+            };
+            Ok(ShopEvent {
+                order: row.get::<_, String>(0)? == "Order Completed",
+                anonymous_id: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                received_at: row.get(2)?,
+                properties: json(3)?,
+                context: json(4)?,
+            })
+        })?;
+        rows.collect()
     }
 
     /// Events matching `filter`, in the order they were received.

@@ -153,12 +153,21 @@ fn the_model_command_builds_from_stored_orders_and_the_server_serves_it() {
         json!({"messageId": id, "type": "track", "event": "Order Completed", "anonymousId": "a-1",
                "properties": {"order_id": order_id, "products": products.iter().map(|p| json!({"product_id": p})).collect::<Vec<_>>()}})
     };
+    let view = |id: &str, visitor: &str, session: &str, product: &str| {
+        json!({"messageId": id, "type": "track", "event": "Product Viewed", "anonymousId": visitor,
+               "properties": {"product_id": product}, "context": {"session": {"id": session}}})
+    };
     let batch = json!({"batch": [
         order("m-1", "o-1", &["console", "game", "controller"]),
         order("m-2", "o-2", &["console", "controller"]),
         order("m-3", "o-2", &["console", "controller"]), // the same order tracked again: once
         order("m-4", "o-3", &["book"]),
-        {"messageId": "m-5", "type": "track", "event": "Product Viewed", "anonymousId": "a-1", "properties": {"product_id": "console"}},
+        view("m-5", "a-1", "s-1", "console"),
+        view("m-6", "a-1", "s-1", "other-console"),
+        view("m-7", "a-1", "s-1", "console"), // viewed again in the same visit: once
+        view("m-8", "a-2", "s-9", "console"),
+        view("m-9", "a-2", "s-9", "game"),
+        view("m-10", "a-3", "s-1", "other-console"), // another visitor's session "s-1"
     ]});
     assert_eq!(collector.post_batch(&batch).0, 200);
 
@@ -170,7 +179,7 @@ fn the_model_command_builds_from_stored_orders_and_the_server_serves_it() {
         .expect("run collector model");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("4 products from 3 baskets (4 orders)"), "{stdout}");
+    assert!(stdout.contains("5 products from 3 baskets (4 orders) and 3 visits"), "{stdout}");
 
     let (status, model) = collector.get_json("/v1/model");
     assert_eq!(status, 200);
@@ -182,5 +191,15 @@ fn the_model_command_builds_from_stored_orders_and_the_server_serves_it() {
     // console's best neighbour: controller (2 / sqrt(2·2) = 1000‰), then game (1 / sqrt(2·1) = 707‰).
     assert_eq!(model["bought"][at("console") as usize], json!([at("controller"), 1000, at("game"), 707]));
     assert_eq!(model["bought"][at("book") as usize], json!([]));
+    // Visits: {console, other-console}, {console, game}, {other-console}. console is in 2,
+    // other-console in 2, game in 1: other-console 1 / sqrt(2·2) = 500‰, game 1 / sqrt(2·1) = 707‰.
+    assert_eq!(model["viewed"][at("console") as usize], json!([at("game"), 707, at("other-console"), 500]));
+    // Trending (the last 7 days): views, and ordered products of distinct orders.
+    assert_eq!(model["trending"][at("console") as usize], 5, "3 views + 2 orders");
+    assert_eq!(model["trending"][at("other-console") as usize], 2);
+    assert_eq!(model["window_days"], 7);
+    let built = model["built_at"].as_u64().unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+    assert!(now - built < 60_000, "built just now: {built}");
     assert!(dir.path().join("data/nested/recs-model.json").is_file());
 }

@@ -59,6 +59,19 @@ pub fn ln(x: f64) -> f64 {
     2.0 * sum + e * core::f64::consts::LN_2
 }
 
+/// √x for x ≥ 0, without `std` (Newton's method from the exponent's half).
+pub fn sqrt(x: f64) -> f64 {
+    if x <= 0.0 || x.is_nan() {
+        return 0.0;
+    }
+    // Halving the exponent bits is a close start; Newton's steps double the correct digits.
+    let mut y = f64::from_bits((x.to_bits() >> 1) + (1023u64 << 51));
+    for _ in 0..6 {
+        y = 0.5 * (y + x / y);
+    }
+    y
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +119,12 @@ mod tests {
         }
         assert!(ln(0.0).is_nan() && ln(-1.0).is_nan() && ln(f64::NAN).is_nan());
         assert_eq!(ln(f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
+    fn sqrt_agrees_with_std() {
+        for x in [0.0, 1.0, 2.0, 3.0, 0.25, 1e-9, 123_456.0, 1e300] {
+            assert!((sqrt(x) - f64::sqrt(x)).abs() <= 1e-12 * f64::sqrt(x).max(1.0), "{x}");
+        }
     }
 }

@@ -3,20 +3,15 @@
 //! each item of each later basket with at least two items is left out in turn (8,332 cases) and
 //! the other 168 items are ranked given the rest of the basket, whose own items are not
 //! candidates. The model keeps every neighbour here (the grocery set has 169 items).
+//!
+//! [`together::CONDITIONAL_WEIGHT`] is chosen by rolling validation inside the training baskets
+//! only (train on the first 50, 60, 70 %, validate on the next 10 % each; the best mean NDCG@10),
+//! never on the test baskets.
 
-use super::{together, Builder};
+use super::{together, Builder, Model};
 
-/// The production model of the training baskets: 20 neighbours per product.
-fn builder_k20(baskets: &[(u32, Vec<String>)]) -> super::Model {
-    let mut b = Builder::default();
-    for (_, items) in baskets {
-        b.add_basket(items.iter().map(String::as_str));
-    }
-    b.finish(super::DEFAULT_NEIGHBOURS)
-}
-
-/// HR@10 and NDCG@10 of "bought together" and of popularity, and the number of cases.
-pub fn groceries() -> ((f64, f64), (f64, f64), usize) {
+/// The baskets of the groceries set, in basket order.
+fn baskets() -> Vec<Vec<String>> {
     let text =
         std::fs::read_to_string(crate::core::testing::shared_file("datasets/groceries-baskets.csv")).unwrap();
     let mut baskets: Vec<(u32, Vec<String>)> = Vec::new();
@@ -30,58 +25,51 @@ pub fn groceries() -> ((f64, f64), (f64, f64), usize) {
         }
     }
     baskets.sort_by_key(|(id, _)| *id);
-    let cut = baskets.len() * 8 / 10;
+    baskets.into_iter().map(|(_, items)| items).collect()
+}
+
+/// A model of `train`, knowing the products of `later` too (never bought yet), `k` neighbours.
+fn train(train: &[Vec<String>], later: &[Vec<String>], k: usize) -> Model {
     let mut builder = Builder::default();
-    for (_, items) in &baskets[..cut] {
+    for items in train {
         builder.add_basket(items.iter().map(String::as_str));
     }
-    // Items seen only in later baskets are products too (never bought yet).
-    for (_, items) in &baskets[cut..] {
-        for item in items {
-            builder.add_product(item);
-        }
+    for item in later.iter().flatten() {
+        builder.add_product(item);
     }
-    let model = builder.finish(usize::MAX);
-    let stored = crate::core::json::to_string(
-        &super::model::stored::to_value(&builder_k20(&baskets[..cut])),
-        &|n, out| out.push_str(&n.to_string()),
-    );
-    println!(
-        "model with 20 neighbours: {} bytes for {} products ({} bytes per product)",
-        stored.len(),
-        model.ids.len(),
-        stored.len() / model.ids.len().max(1)
-    );
+    builder.finish(k)
+}
+
+/// HR@10 and NDCG@10 of "bought together" (with conditional weight `alpha`) and of popularity
+/// over the leave-one-out cases of `test`, and the number of cases.
+fn evaluate(model: &Model, test: &[Vec<String>], alpha: f32) -> ((f64, f64), (f64, f64), usize) {
     let (mut hits, mut ndcg, mut pop_hits, mut pop_ndcg, mut cases) = (0.0, 0.0, 0.0, 0.0, 0usize);
-    for (_, items) in &baskets[cut..] {
-        if items.len() < 2 {
-            continue;
-        }
+    let gain = |r: usize| 1.0 / ((r + 2) as f64).log2();
+    for items in test.iter().filter(|b| b.len() >= 2) {
         for (i, target) in items.iter().enumerate() {
+            let t = model.position(target).unwrap();
             let context: Vec<u32> = items
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != i)
                 .filter_map(|(_, x)| model.position(x))
+                .filter(|p| *p != t)
                 .collect();
-            let context: Vec<u32> =
-                context.into_iter().filter(|p| Some(*p) != model.position(target)).collect();
-            let t = model.position(target).unwrap();
             cases += 1;
-            let mut ranked = together::scores(&model, &context, usize::MAX);
+            let mut ranked = together::blend(model, &context, usize::MAX, alpha);
             // The rest of the candidates (no neighbour score) follow in popularity order.
-            for (p, _) in together::popular(&model, &context, usize::MAX) {
+            for (p, _) in together::popular(model, &context, usize::MAX) {
                 if !ranked.iter().any(|(q, _)| *q == p) {
                     ranked.push((p, 0.0));
                 }
             }
             if let Some(r) = ranked.iter().take(10).position(|(p, _)| *p == t) {
                 hits += 1.0;
-                ndcg += 1.0 / ((r + 2) as f64).log2();
+                ndcg += gain(r);
             }
-            if let Some(r) = together::popular(&model, &context, 10).iter().position(|(p, _)| *p == t) {
+            if let Some(r) = together::popular(model, &context, 10).iter().position(|(p, _)| *p == t) {
                 pop_hits += 1.0;
-                pop_ndcg += 1.0 / ((r + 2) as f64).log2();
+                pop_ndcg += gain(r);
             }
         }
     }
@@ -91,12 +79,44 @@ pub fn groceries() -> ((f64, f64), (f64, f64), usize) {
 
 #[test]
 fn bought_together_beats_the_baselines_on_real_baskets() {
-    let ((hr, ndcg), (pop_hr, pop_ndcg), cases) = groceries();
-    println!("bought_together HR@10 {hr:.3} NDCG@10 {ndcg:.3}; popularity HR@10 {pop_hr:.3} NDCG@10 {pop_ndcg:.3}; {cases} cases");
+    let all = baskets();
+    // The weight of conditional probability, chosen on the validation folds.
+    let mut best = (f64::MIN, 0.0f32);
+    for alpha in [0.0, 0.25, 0.5, 1.0, 2.0, 4.0] {
+        let mut sum = 0.0;
+        for (from, to) in [(5, 6), (6, 7), (7, 8)] {
+            let (fit, rest) = all.split_at(all.len() * from / 10);
+            let validate = &rest[..all.len() * to / 10 - fit.len()];
+            sum += evaluate(&train(fit, validate, usize::MAX), validate, alpha).0 .1;
+        }
+        println!("validation: conditional weight {alpha}: mean NDCG@10 {:.4}", sum / 3.0);
+        if sum > best.0 {
+            best = (sum, alpha);
+        }
+    }
+    assert_eq!(best.1, together::CONDITIONAL_WEIGHT, "the shipped weight is the validation's choice");
+
+    let (train_set, test) = all.split_at(all.len() * 8 / 10);
+    let model = train(train_set, test, usize::MAX);
+    let ((hr, ndcg), (pop_hr, pop_ndcg), cases) = evaluate(&model, test, together::CONDITIONAL_WEIGHT);
+    let ((_, cosine), _, _) = evaluate(&model, test, 0.0);
+    println!("bought_together HR@10 {hr:.4} NDCG@10 {ndcg:.4} (plain cosine {cosine:.4}); popularity HR@10 {pop_hr:.4} NDCG@10 {pop_ndcg:.4}; {cases} cases");
     assert_eq!(cases, 8332, "the protocol's case count");
     assert!((pop_ndcg - 0.205).abs() < 0.0015, "popularity reproduces the README's baseline: {pop_ndcg}");
-    // Plain cosine reproduces the README's cosine baseline (0.219 at its three decimals:
-    // 0.2188 here); issue 7 asks for at least that, and more is its work still to do.
-    assert!(ndcg >= 0.2185, "bought_together NDCG@10 {ndcg} reproduces the cosine baseline");
+    assert!((cosine - 0.219).abs() < 0.0015, "plain cosine reproduces the README's baseline: {cosine}");
+    assert!(ndcg >= 0.219, "bought_together NDCG@10 {ndcg} reaches the cosine baseline");
     assert!(ndcg > pop_ndcg && hr > pop_hr);
+
+    // The production model keeps 20 neighbours per product: measured, and its size.
+    let k20 = train(train_set, test, super::DEFAULT_NEIGHBOURS);
+    let ((_, ndcg20), _, _) = evaluate(&k20, test, together::CONDITIONAL_WEIGHT);
+    let stored = crate::core::json::to_string(&super::model::stored::to_value(&k20), &|n, out| {
+        out.push_str(&n.to_string())
+    });
+    println!(
+        "20 neighbours: NDCG@10 {ndcg20:.4}; {} bytes for {} products ({} bytes per product)",
+        stored.len(),
+        k20.ids.len(),
+        stored.len() / k20.ids.len().max(1)
+    );
 }

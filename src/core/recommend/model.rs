@@ -1,15 +1,18 @@
 //! The recommendations model and its builder.
 //!
 //! A model names its products once (`ids`) and refers to them by position. For each product it
-//! keeps its top-K co-purchased neighbours, scored by cosine over baskets:
+//! keeps its top-K neighbours in two relations, each scored by cosine:
 //!
 //! ```text
-//! cosine(a, b) = baskets holding both / sqrt(baskets holding a · baskets holding b)
+//! cosine(a, b) = groups holding both / sqrt(groups holding a · groups holding b)
 //! ```
 //!
-//! which, unlike raw co-occurrence counts, does not let the best sellers appear next to
-//! everything; and each product's popularity (baskets holding it), the fallback for cold
-//! products and new visitors. A basket counts each product once, whatever its quantity.
+//! where a group is an order (**bought** together) or a visit's product views (**viewed**
+//! together). Unlike raw co-occurrence counts, cosine does not let the best sellers appear next
+//! to everything. Per product it also keeps its **popularity** (orders holding it), the fallback
+//! for cold products and new visitors, and its **trending** count (views and orders in the last
+//! [`Model::window_days`] before [`Model::built_at`]). A group counts each product once,
+//! whatever its quantity.
 
 use alloc::collections::BTreeMap;
 
@@ -32,12 +35,21 @@ pub struct Neighbour {
 pub struct Model {
     /// Format version ([`VERSION`]).
     pub version: u32,
+    /// When the model was built (ms since the Unix epoch; 0 when unknown): readers use it to
+    /// tell a stale model.
+    pub built_at: u64,
+    /// The days [`Model::trending`] counts (before `built_at`).
+    pub window_days: u32,
     /// Product ids, by position.
     pub ids: Vec<String>,
     /// Per product, its co-purchased neighbours, best first.
     pub bought: Vec<Vec<Neighbour>>,
-    /// Per product, the baskets holding it.
+    /// Per product, its co-viewed neighbours (viewed in the same visit), best first.
+    pub viewed: Vec<Vec<Neighbour>>,
+    /// Per product, the orders holding it.
     pub popularity: Vec<u32>,
+    /// Per product, its views and orders within the trending window.
+    pub trending: Vec<u32>,
 }
 
 impl Model {
@@ -47,42 +59,114 @@ impl Model {
     }
 }
 
-/// Builds a [`Model`] from baskets, one at a time.
+/// Groups (orders or visits) per product and per pair of products: one relation's counts.
 #[derive(Debug, Default)]
-pub struct Builder {
-    ids: Vec<String>,
-    positions: BTreeMap<String, u32>,
-    popularity: Vec<u32>,
-    /// Baskets holding both products of a pair (lower position first).
+struct Relation {
+    /// Groups holding each product, by position.
+    counts: Vec<u32>,
+    /// Groups holding both products of a pair (lower position first).
     pairs: BTreeMap<(u32, u32), u32>,
-    basket: Vec<u32>,
 }
 
-impl Builder {
-    /// Adds one basket (an order): its products, repeats counted once.
-    pub fn add_basket<'a>(&mut self, products: impl IntoIterator<Item = &'a str>) {
-        self.basket.clear();
-        for id in products {
-            let p = self.position(id);
-            if !self.basket.contains(&p) {
-                self.basket.push(p);
+impl Relation {
+    fn add(&mut self, group: &[u32]) {
+        for (i, a) in group.iter().enumerate() {
+            let a_at = *a as usize;
+            if self.counts.len() <= a_at {
+                self.counts.resize(a_at + 1, 0);
             }
-        }
-        self.basket.sort_unstable();
-        for (i, a) in self.basket.iter().enumerate() {
-            if let Some(n) = self.popularity.get_mut(*a as usize) {
+            if let Some(n) = self.counts.get_mut(a_at) {
                 *n += 1;
             }
-            for b in self.basket.iter().skip(i + 1) {
+            for b in group.iter().skip(i + 1) {
                 *self.pairs.entry((*a, *b)).or_insert(0) += 1;
             }
         }
     }
 
-    /// Adds a product that may have no basket yet (a catalog product): it gets a position and
-    /// popularity 0.
+    fn count(&self, p: u32) -> u32 {
+        self.counts.get(p as usize).copied().unwrap_or(0)
+    }
+
+    /// Per product (of `n`), at most `k` neighbours: the highest cosines; equal scores go to the
+    /// neighbour more popular by `popularity`, then the lower position.
+    fn neighbours(&self, n: usize, k: usize, popularity: &[u32]) -> Vec<Vec<Neighbour>> {
+        let mut out: Vec<Vec<Neighbour>> = vec![Vec::new(); n];
+        for (&(a, b), &both) in &self.pairs {
+            let score = (f64::from(both)
+                / crate::core::num::sqrt(f64::from(self.count(a)) * f64::from(self.count(b))))
+                as f32;
+            if let Some(list) = out.get_mut(a as usize) {
+                list.push(Neighbour { product: b, score });
+            }
+            if let Some(list) = out.get_mut(b as usize) {
+                list.push(Neighbour { product: a, score });
+            }
+        }
+        let pop = |p: u32| popularity.get(p as usize).copied().unwrap_or(0);
+        for list in &mut out {
+            list.sort_unstable_by(|x, y| {
+                y.score
+                    .total_cmp(&x.score)
+                    .then(pop(y.product).cmp(&pop(x.product)))
+                    .then(x.product.cmp(&y.product))
+            });
+            list.truncate(k);
+        }
+        out
+    }
+}
+
+/// Builds a [`Model`] from orders and visits, one at a time.
+#[derive(Debug, Default)]
+pub struct Builder {
+    ids: Vec<String>,
+    positions: BTreeMap<String, u32>,
+    bought: Relation,
+    viewed: Relation,
+    trending: Vec<u32>,
+    group: Vec<u32>,
+}
+
+impl Builder {
+    /// Adds one basket (an order): its products, repeats counted once.
+    pub fn add_basket<'a>(&mut self, products: impl IntoIterator<Item = &'a str>) {
+        self.collect(products);
+        self.bought.add(&self.group);
+    }
+
+    /// Adds the products viewed in one visit (a session), repeats counted once.
+    pub fn add_visit<'a>(&mut self, products: impl IntoIterator<Item = &'a str>) {
+        self.collect(products);
+        self.viewed.add(&self.group);
+    }
+
+    /// Counts `weight` for product `id` in the trending window (a view 1, an order 1 per product,
+    /// as the caller decides).
+    pub fn add_trending(&mut self, id: &str, weight: u32) {
+        let p = self.position(id) as usize;
+        if let Some(n) = self.trending.get_mut(p) {
+            *n = n.saturating_add(weight);
+        }
+    }
+
+    /// Adds a product that may have no order or visit yet (a catalog product): it gets a
+    /// position and popularity 0.
     pub fn add_product(&mut self, id: &str) {
         self.position(id);
+    }
+
+    fn collect<'a>(&mut self, products: impl IntoIterator<Item = &'a str>) {
+        let mut group = core::mem::take(&mut self.group);
+        group.clear();
+        for id in products {
+            let p = self.position(id);
+            if !group.contains(&p) {
+                group.push(p);
+            }
+        }
+        group.sort_unstable();
+        self.group = group;
     }
 
     fn position(&mut self, id: &str) -> u32 {
@@ -92,49 +176,27 @@ impl Builder {
         let p = self.ids.len() as u32;
         self.ids.push(id.to_owned());
         self.positions.insert(id.to_owned(), p);
-        self.popularity.push(0);
+        self.trending.push(0);
         p
     }
 
-    /// The model, with at most `k` neighbours per product (the highest cosines; equal scores:
-    /// the more popular neighbour, then the lower position).
+    /// The model, with at most `k` neighbours per product and relation (the highest cosines;
+    /// equal scores: the more popular neighbour, then the lower position). `built_at` and
+    /// `window_days` are left 0 for the caller to set.
     pub fn finish(self, k: usize) -> Model {
         let n = self.ids.len();
-        let mut bought: Vec<Vec<Neighbour>> = vec![Vec::new(); n];
-        let count = |p: u32| self.popularity.get(p as usize).copied().unwrap_or(0);
-        for (&(a, b), &both) in &self.pairs {
-            let score = (f64::from(both) / sqrt(f64::from(count(a)) * f64::from(count(b)))) as f32;
-            if let Some(list) = bought.get_mut(a as usize) {
-                list.push(Neighbour { product: b, score });
-            }
-            if let Some(list) = bought.get_mut(b as usize) {
-                list.push(Neighbour { product: a, score });
-            }
+        let popularity: Vec<u32> = (0..n as u32).map(|p| self.bought.count(p)).collect();
+        Model {
+            version: VERSION,
+            built_at: 0,
+            window_days: 0,
+            bought: self.bought.neighbours(n, k, &popularity),
+            viewed: self.viewed.neighbours(n, k, &popularity),
+            ids: self.ids,
+            popularity,
+            trending: self.trending,
         }
-        for list in &mut bought {
-            list.sort_unstable_by(|x, y| {
-                y.score
-                    .total_cmp(&x.score)
-                    .then(count(y.product).cmp(&count(x.product)))
-                    .then(x.product.cmp(&y.product))
-            });
-            list.truncate(k);
-        }
-        Model { version: VERSION, ids: self.ids, bought, popularity: self.popularity }
     }
-}
-
-/// √x for x ≥ 0, without `std` (Newton's method from the exponent's half).
-fn sqrt(x: f64) -> f64 {
-    if x <= 0.0 || x.is_nan() {
-        return 0.0;
-    }
-    // Halving the exponent bits is a close start; Newton's steps double the correct digits.
-    let mut y = f64::from_bits((x.to_bits() >> 1) + (1023u64 << 51));
-    for _ in 0..6 {
-        y = 0.5 * (y + x / y);
-    }
-    y
 }
 
 #[cfg(test)]
@@ -164,10 +226,24 @@ mod tests {
     }
 
     #[test]
-    fn sqrt_agrees_with_std() {
-        for x in [0.0, 1.0, 2.0, 3.0, 0.25, 1e-9, 123_456.0, 1e300] {
-            assert!((sqrt(x) - f64::sqrt(x)).abs() <= 1e-12 * f64::sqrt(x).max(1.0), "{x}");
-        }
+    fn visits_and_orders_are_separate_relations() {
+        let mut b = Builder::default();
+        b.add_basket(["console", "game"]);
+        b.add_visit(["console", "other-console", "console"]);
+        b.add_visit(["console", "other-console"]);
+        b.add_visit(["game"]);
+        b.add_trending("game", 3);
+        b.add_trending("new", 1);
+        let m = b.finish(5);
+        let at = |id: &str| m.position(id).unwrap_or(u32::MAX);
+        let console = at("console") as usize;
+        assert_eq!(m.bought[console], [Neighbour { product: at("game"), score: 1.0 }]);
+        // Two visits hold both; each product is in two visits: 2 / sqrt(2·2).
+        assert_eq!(m.viewed[console], [Neighbour { product: at("other-console"), score: 1.0 }]);
+        assert!(m.viewed[at("game") as usize].is_empty(), "a visit of one product pairs nothing");
+        assert_eq!(m.popularity[at("other-console") as usize], 0, "views are not orders");
+        assert_eq!((m.trending[at("game") as usize], m.trending[at("new") as usize]), (3, 1));
+        assert_eq!(m.ids.len(), m.trending.len());
     }
 }
 
@@ -175,10 +251,13 @@ mod tests {
 ///
 /// ```text
 /// {"version": 1,
+///  "built_at": 1764979200000,                      when it was built (ms since the Unix epoch)
+///  "window_days": 7,                               the days "trending" counts
 ///  "products": ["sku-1", "sku-2", ...],            product ids; positions index the lists below
-///  "popularity": [120, 7, ...],                     baskets holding each product
-///  "bought": [[2, 816, 5, 577], [], ...]}           per product: pairs of (neighbour position,
-///                                                   cosine in thousandths, 1-1000), best first
+///  "popularity": [120, 7, ...],                    orders holding each product
+///  "trending": [31, 0, ...],                       views and orders in the window
+///  "bought": [[2, 816, 5, 577], [], ...],          per product: pairs of (neighbour position,
+///  "viewed": [[1, 500], [0, 500], ...]}            cosine in thousandths, 1-1000), best first
 /// ```
 ///
 /// Scores in thousandths keep the text small: three digits instead of a float's seventeen.
@@ -190,21 +269,29 @@ pub mod stored {
     /// The stored form of `model`.
     pub fn to_value(model: &Model) -> Value {
         let numbers = |list: &mut dyn Iterator<Item = f64>| Value::Array(list.map(Value::Number).collect());
-        let bought = model
-            .bought
-            .iter()
-            .map(|list| {
-                numbers(&mut list.iter().flat_map(|n| {
-                    let thousandths = (f64::from(n.score) * 1000.0 + 0.5) as u32;
-                    [f64::from(n.product), f64::from(thousandths.clamp(1, 1000))]
-                }))
-            })
-            .collect();
+        let relation = |lists: &[Vec<Neighbour>]| {
+            Value::Array(
+                lists
+                    .iter()
+                    .map(|list| {
+                        numbers(&mut list.iter().flat_map(|n| {
+                            let thousandths = (f64::from(n.score) * 1000.0 + 0.5) as u32;
+                            [f64::from(n.product), f64::from(thousandths.clamp(1, 1000))]
+                        }))
+                    })
+                    .collect(),
+            )
+        };
+        let counts = |list: &[u32]| numbers(&mut list.iter().map(|p| f64::from(*p)));
         Value::object()
             .with("version", f64::from(VERSION))
+            .with("built_at", model.built_at as f64)
+            .with("window_days", f64::from(model.window_days))
             .with("products", Value::Array(model.ids.iter().map(|id| id.as_str().into()).collect()))
-            .with("popularity", numbers(&mut model.popularity.iter().map(|p| f64::from(*p))))
-            .with("bought", Value::Array(bought))
+            .with("popularity", counts(&model.popularity))
+            .with("trending", counts(&model.trending))
+            .with("bought", relation(&model.bought))
+            .with("viewed", relation(&model.viewed))
     }
 
     /// The model stored in `value`; `None` when it is not a whole model of this version (a
@@ -223,31 +310,44 @@ pub mod stored {
         let whole = |v: &Value, max: f64| {
             v.as_f64().filter(|x| *x >= 0.0 && *x <= max && crate::core::num::is_whole(*x))
         };
-        let popularity: Vec<u32> = value
-            .get("popularity")?
-            .as_array()?
-            .iter()
-            .map(|v| whole(v, f64::from(u32::MAX)).map(|x| x as u32))
-            .collect::<Option<_>>()?;
-        let lists = value.get("bought")?.as_array()?;
-        if popularity.len() != n || lists.len() != n {
-            return None;
-        }
-        let mut bought = Vec::with_capacity(n);
-        for list in lists {
-            let flat = list.as_array()?;
-            if flat.len() % 2 != 0 {
+        let counts = |key: &str| -> Option<Vec<u32>> {
+            let list = value.get(key)?.as_array()?;
+            if list.len() != n {
                 return None;
             }
-            let mut neighbours = Vec::with_capacity(flat.len() / 2);
-            for pair in flat.chunks(2) {
-                let product = whole(pair.first()?, (n.max(1) - 1) as f64)? as u32;
-                let score = whole(pair.get(1)?, 1000.0).filter(|s| *s >= 1.0)?;
-                neighbours.push(Neighbour { product, score: (score / 1000.0) as f32 });
+            list.iter().map(|v| whole(v, f64::from(u32::MAX)).map(|x| x as u32)).collect()
+        };
+        let relation = |key: &str| -> Option<Vec<Vec<Neighbour>>> {
+            let lists = value.get(key)?.as_array()?;
+            if lists.len() != n {
+                return None;
             }
-            bought.push(neighbours);
-        }
-        Some(Model { version: VERSION, ids, bought, popularity })
+            let mut out = Vec::with_capacity(n);
+            for list in lists {
+                let flat = list.as_array()?;
+                if flat.len() % 2 != 0 {
+                    return None;
+                }
+                let mut neighbours = Vec::with_capacity(flat.len() / 2);
+                for pair in flat.chunks(2) {
+                    let product = whole(pair.first()?, (n.max(1) - 1) as f64)? as u32;
+                    let score = whole(pair.get(1)?, 1000.0).filter(|s| *s >= 1.0)?;
+                    neighbours.push(Neighbour { product, score: (score / 1000.0) as f32 });
+                }
+                out.push(neighbours);
+            }
+            Some(out)
+        };
+        Some(Model {
+            version: VERSION,
+            built_at: whole(value.get("built_at")?, 9e15)? as u64,
+            window_days: whole(value.get("window_days")?, 3650.0)? as u32,
+            popularity: counts("popularity")?,
+            trending: counts("trending")?,
+            bought: relation("bought")?,
+            viewed: relation("viewed")?,
+            ids,
+        })
     }
 
     #[cfg(test)]
@@ -261,12 +361,24 @@ pub mod stored {
             let mut b = Builder::default();
             b.add_basket(["milk", "bread", "butter"]);
             b.add_basket(["milk", "bread"]);
-            b.add_product("tea");
-            let model = b.finish(20);
+            b.add_visit(["tea", "milk"]);
+            b.add_trending("tea", 2);
+            b.add_product("honey");
+            let mut model = b.finish(20);
+            model.built_at = 1_764_979_200_000;
+            model.window_days = 7;
             let back = from_value(&to_value(&model)).unwrap_or_default();
-            assert_eq!(back.ids, model.ids);
-            assert_eq!(back.popularity, model.popularity);
-            for (a, b) in back.bought.iter().zip(&model.bought) {
+            assert_eq!(
+                (back.ids.clone(), back.built_at, back.window_days),
+                (model.ids.clone(), model.built_at, 7)
+            );
+            assert_eq!(
+                (back.popularity.clone(), back.trending.clone()),
+                (model.popularity.clone(), model.trending.clone())
+            );
+            assert_eq!(back.viewed.iter().map(Vec::len).sum::<usize>(), 2);
+            for (a, b) in back.bought.iter().chain(&back.viewed).zip(model.bought.iter().chain(&model.viewed))
+            {
                 assert_eq!(a.len(), b.len());
                 for (x, y) in a.iter().zip(b) {
                     assert_eq!(x.product, y.product);
@@ -277,21 +389,30 @@ pub mod stored {
 
         #[test]
         fn a_broken_model_is_refused() {
-            for text in [
-                r#"{"version":2,"products":[],"popularity":[],"bought":[]}"#,
-                r#"{"version":1,"products":["a"],"popularity":[1],"bought":[]}"#,
-                r#"{"version":1,"products":["a","b"],"popularity":[1,1],"bought":[[2,500],[]]}"#,
-                r#"{"version":1,"products":["a","b"],"popularity":[1,1],"bought":[[1,0],[]]}"#,
-                r#"{"version":1,"products":["a","b"],"popularity":[1,1],"bought":[[1],[]]}"#,
-                r#"{"version":1,"products":["a","b"],"popularity":[1,-1],"bought":[[],[]]}"#,
-                r#"{"version":1,"products":[3],"popularity":[1],"bought":[[]]}"#,
-                "[]",
+            let head = r#""version":1,"built_at":5,"window_days":7"#;
+            for body in [
+                r#""products":["a"],"popularity":[1],"trending":[0],"bought":[],"viewed":[[]]"#,
+                r#""products":["a","b"],"popularity":[1,1],"trending":[0,0],"bought":[[2,500],[]],"viewed":[[],[]]"#,
+                r#""products":["a","b"],"popularity":[1,1],"trending":[0,0],"bought":[[1,0],[]],"viewed":[[],[]]"#,
+                r#""products":["a","b"],"popularity":[1,1],"trending":[0,0],"bought":[[1],[]],"viewed":[[],[]]"#,
+                r#""products":["a","b"],"popularity":[1,-1],"trending":[0,0],"bought":[[],[]],"viewed":[[],[]]"#,
+                r#""products":["a","b"],"popularity":[1,1],"trending":[0],"bought":[[],[]],"viewed":[[],[]]"#,
+                r#""products":["a","b"],"popularity":[1,1],"trending":[0,0],"bought":[[],[]],"viewed":[[1,1001],[]]"#,
+                r#""products":["a","b"],"popularity":[1,1],"trending":[0,0],"bought":[[],[]]"#,
+                r#""products":[3],"popularity":[1],"trending":[0],"bought":[[]],"viewed":[[]]"#,
             ] {
-                assert_eq!(from_value(&json(text)), None, "{text}");
+                let text = format!("{{{head},{body}}}");
+                assert_eq!(from_value(&json(&text)), None, "{text}");
             }
-            let ok =
-                json(r#"{"version":1,"products":["a","b"],"popularity":[2,1],"bought":[[1,707],[0,707]]}"#);
-            assert_eq!(from_value(&ok).map(|m| m.bought[0][0].product), Some(1));
+            let other = r#"{"version":2,"built_at":5,"window_days":7,"products":[],"popularity":[],"trending":[],"bought":[],"viewed":[]}"#;
+            assert_eq!(from_value(&json(other)), None, "another version");
+            assert_eq!(from_value(&json("[]")), None);
+            let ok = format!(
+                r#"{{{head},"products":["a","b"],"popularity":[2,1],"trending":[3,0],"bought":[[1,707],[0,707]],"viewed":[[],[]]}}"#
+            );
+            let m = from_value(&json(&ok));
+            assert_eq!(m.as_ref().map(|m| m.bought[0][0].product), Some(1));
+            assert_eq!(m.map(|m| (m.built_at, m.window_days, m.trending)), Some((5, 7, vec![3, 0])));
         }
     }
 }
