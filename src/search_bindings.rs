@@ -32,6 +32,11 @@ pub mod op {
     pub const EXPORT: u32 = 4;
     /// `(Uint8Array)` → number of products of the pre-built index.
     pub const LOAD_INDEX: u32 = 5;
+    /// `(model JSON as UTF-8 bytes, or none when it could not be fetched; options JSON; now in
+    /// ms as text)` → `{products, found, built_at, warning}`.
+    pub const LOAD_MODEL: u32 = 6;
+    /// `(options JSON, snapshot JSON)` → `{strategy, items, fallback, warnings}`.
+    pub const RECOMMEND: u32 = 7;
 }
 
 /// One search engine for the page.
@@ -90,6 +95,18 @@ impl Search {
                 }
             };
         }
+        if op == op::LOAD_MODEL {
+            let model = bytes(a).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            let options = text(&b);
+            let options = if options.is_empty() {
+                Value::Null
+            } else {
+                parse(&options, Error::OptionInvalid("options"))?
+            };
+            let now = js_sys::parse_float(&text(&c)).max(0.0) as u64;
+            let status = self.engine.borrow_mut().load_model(&model, &options, now, &js_sys::parse_float);
+            return Ok(convert::to_js(&status.map_err(js_error)?));
+        }
         let (a, b, c) = (text(&a), text(&b), text(&c));
         let json = |t: &str, what: Error| -> Result<Value, JsValue> {
             if t.is_empty() {
@@ -112,6 +129,11 @@ impl Search {
                 convert::to_js(&Value::Array(order.into_iter().map(|i| Value::Number(i as f64)).collect()))
             }
             op::EXPLAIN => convert::to_js(&engine.explain(&a)),
+            op::RECOMMEND => {
+                let options = json(&a, Error::OptionInvalid("options"))?;
+                let snapshot = json(&b, Error::PropertiesInvalid).unwrap_or_default();
+                convert::to_js(&engine.recommend(&options, &snapshot).map_err(js_error)?)
+            }
             op::EXPORT => {
                 let bytes = engine.index().map(stored::to_bytes).unwrap_or_default();
                 js_sys::Uint8Array::from(bytes.as_slice()).into()

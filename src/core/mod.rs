@@ -30,7 +30,7 @@ pub mod rank;
 pub mod search;
 // Recommendations (issue 7): the model and its builder, shared with the collector; not in the
 // browser modules yet.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "search-module"))]
 pub mod recommend;
 pub mod segments;
 pub mod session;

@@ -117,7 +117,8 @@ impl Visitor {
         }
     }
 
-    fn score(table: &[(String, Vec<(String, f64)>)], facet: &str, value: &str) -> f64 {
+    /// The score of folded `value` of `facet` in `table` (0 when absent).
+    pub fn score(table: &[(String, Vec<(String, f64)>)], facet: &str, value: &str) -> f64 {
         table
             .iter()
             .find(|(f, _)| f == facet)

@@ -45,29 +45,28 @@ fn train(train: &[Vec<String>], later: &[Vec<String>], k: usize) -> Model {
 fn evaluate(model: &Model, test: &[Vec<String>], alpha: f32) -> ((f64, f64), (f64, f64), usize) {
     let (mut hits, mut ndcg, mut pop_hits, mut pop_ndcg, mut cases) = (0.0, 0.0, 0.0, 0.0, 0usize);
     let gain = |r: usize| 1.0 / ((r + 2) as f64).log2();
+    // Popularity order, computed once: the baseline, and the fill after the neighbours.
+    let by_popularity = together::popular(model, &[], usize::MAX);
     for items in test.iter().filter(|b| b.len() >= 2) {
-        for (i, target) in items.iter().enumerate() {
-            let t = model.position(target).unwrap();
-            let context: Vec<u32> = items
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .filter_map(|(_, x)| model.position(x))
-                .filter(|p| *p != t)
-                .collect();
+        let positions: Vec<u32> = items.iter().map(|x| model.position(x).unwrap()).collect();
+        for (i, &t) in positions.iter().enumerate() {
+            let context: Vec<u32> =
+                positions.iter().enumerate().filter(|(j, p)| *j != i && **p != t).map(|(_, p)| *p).collect();
             cases += 1;
-            let mut ranked = together::blend(model, &context, usize::MAX, alpha);
+            let mut ranked = together::blend(model, &context, 10, alpha);
             // The rest of the candidates (no neighbour score) follow in popularity order.
-            for (p, _) in together::popular(model, &context, usize::MAX) {
-                if !ranked.iter().any(|(q, _)| *q == p) {
-                    ranked.push((p, 0.0));
+            let popular: Vec<(u32, f32)> =
+                by_popularity.iter().filter(|(p, _)| !context.contains(p)).take(10).copied().collect();
+            for (p, _) in &popular {
+                if ranked.len() < 10 && !ranked.iter().any(|(q, _)| q == p) {
+                    ranked.push((*p, 0.0));
                 }
             }
-            if let Some(r) = ranked.iter().take(10).position(|(p, _)| *p == t) {
+            if let Some(r) = ranked.iter().position(|(p, _)| *p == t) {
                 hits += 1.0;
                 ndcg += gain(r);
             }
-            if let Some(r) = together::popular(model, &context, 10).iter().position(|(p, _)| *p == t) {
+            if let Some(r) = popular.iter().position(|(p, _)| *p == t) {
                 pop_hits += 1.0;
                 pop_ndcg += gain(r);
             }
@@ -81,14 +80,17 @@ fn evaluate(model: &Model, test: &[Vec<String>], alpha: f32) -> ((f64, f64), (f6
 fn bought_together_beats_the_baselines_on_real_baskets() {
     let all = baskets();
     // The weight of conditional probability, chosen on the validation folds.
-    let mut best = (f64::MIN, 0.0f32);
-    for alpha in [0.0, 0.25, 0.5, 1.0, 2.0, 4.0] {
-        let mut sum = 0.0;
-        for (from, to) in [(5, 6), (6, 7), (7, 8)] {
+    let folds: Vec<(Model, &[Vec<String>])> = [(5, 6), (6, 7), (7, 8)]
+        .into_iter()
+        .map(|(from, to)| {
             let (fit, rest) = all.split_at(all.len() * from / 10);
             let validate = &rest[..all.len() * to / 10 - fit.len()];
-            sum += evaluate(&train(fit, validate, usize::MAX), validate, alpha).0 .1;
-        }
+            (train(fit, validate, usize::MAX), validate)
+        })
+        .collect();
+    let mut best = (f64::MIN, 0.0f32);
+    for alpha in [0.0, 0.25, 0.5, 1.0, 2.0, 4.0] {
+        let sum: f64 = folds.iter().map(|(model, validate)| evaluate(model, validate, alpha).0 .1).sum();
         println!("validation: conditional weight {alpha}: mean NDCG@10 {:.4}", sum / 3.0);
         if sum > best.0 {
             best = (sum, alpha);

@@ -1,17 +1,21 @@
-//! Recommendations (issue 7), pure Rust, shared by the reference collector (which builds the
-//! model from stored events) and, later, the browser module (which reads it).
+//! Recommendations, pure Rust, shared by the reference collector (which builds the model from
+//! stored events) and the search module in the browser (which reads it, next to the catalog).
 //!
-//! - [`model`]: the recommendations model (per product its top-K co-purchased neighbours with
-//!   cosine scores, and popularity) and the builder that makes it from baskets;
+//! - [`model`]: the recommendations model (per product its top-K co-purchased and co-viewed
+//!   neighbours with cosine scores, popularity and trending) and the builder that makes it;
+//! - `model::stored`: the model's versioned JSON form;
 //! - [`together`]: "bought together" from a model: the products that go with a set of products;
-//! - `model::stored`: the model's versioned JSON form.
+//! - [`strategy`]: the strategies (`similar`, `for_you`, ...), their filters and reasons;
+//! - [`engine`]: the loaded model linked to the loaded catalog, and the calls on JSON values.
 //!
 //! The evaluation protocol on real baskets (`../shared/datasets/groceries-baskets.csv`, first
 //! 80 % train, leave one item out of each later basket, the basket's other items excluded from
 //! the candidates) is in this module's tests; the builder's cosine reproduces the dataset
 //! README's baselines (cosine NDCG@10 0.2188, shown there as .219; popularity 0.205).
 
+pub mod engine;
 pub mod model;
+pub mod strategy;
 pub mod together;
 
 pub use model::{Builder, Model, Neighbour};

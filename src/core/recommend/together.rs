@@ -32,12 +32,18 @@ pub fn blend(model: &Model, context: &[u32], limit: usize, alpha: f32) -> Vec<(u
             }
             let score =
                 n.score * (1.0 + alpha * crate::core::num::sqrt(f64::from(pop(n.product) / from)) as f32);
-            match out.iter_mut().find(|(q, _)| *q == n.product) {
-                Some(entry) => entry.1 += score,
-                None => out.push((n.product, score)),
-            }
+            out.push((n.product, score));
         }
     }
+    // One entry per product, its scores summed.
+    out.sort_unstable_by_key(|(p, _)| *p);
+    out.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 += later.1;
+        }
+        same
+    });
     super::rank(&mut out, model);
     out.truncate(limit);
     out

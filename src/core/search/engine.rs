@@ -4,12 +4,14 @@
 //! - [`Engine::load`]: a catalog (JSON value) indexed, replacing the previous one;
 //! - [`Engine::search`]: a query with its options, personal order from a profile snapshot;
 //! - [`Engine::rerank`]: the shop's own result list in the visitor's order;
-//! - [`Engine::explain`]: why an item of the last search or re-ranking is where it is.
+//! - [`Engine::explain`]: why an item of the last search or re-ranking is where it is;
+//! - [`Engine::load_model`], [`Engine::recommend`]: recommendations over the same catalog.
 
 use crate::core::config::{flag, number};
 use crate::core::error::{Error, Result};
 use crate::core::profile::price_band;
 use crate::core::rank::{self, Diversity, Item, Placement, Visitor};
+use crate::core::recommend::engine::Recommender;
 use crate::core::value::Value;
 use crate::prelude::*;
 
@@ -27,6 +29,7 @@ pub struct Engine {
     index: Option<Index>,
     scratch: Scratch,
     explained: Explained,
+    recommender: Recommender,
 }
 
 /// The last placements: (id, placement, new position), and the query they answered.
@@ -49,6 +52,7 @@ impl Engine {
         let boosts = boosts(options).map_err(|e| (e, 0))?;
         let index = super::build::build_text(text, &boosts, float)?;
         let n = index.products.len();
+        self.recommender.catalog_loaded(&index);
         self.index = Some(index);
         self.explained.placements.clear();
         Ok(n)
@@ -57,9 +61,27 @@ impl Engine {
     /// Uses a pre-built index (see [`super::stored`]).
     pub fn load_index(&mut self, index: Index) -> usize {
         let n = index.products.len();
+        self.recommender.catalog_loaded(&index);
         self.index = Some(index);
         self.explained.placements.clear();
         n
+    }
+
+    /// Reads a recommendations model (see [`Recommender::load_model`]) and links it to the
+    /// loaded catalog.
+    pub fn load_model(
+        &mut self,
+        text: &str,
+        options: &Value,
+        now: u64,
+        float: &dyn Fn(&str) -> f64,
+    ) -> Result<Value> {
+        self.recommender.load_model(text, options, now, self.index.as_ref(), float)
+    }
+
+    /// Recommendations for the visitor of `snapshot` (see [`Recommender::recommend`]).
+    pub fn recommend(&mut self, options: &Value, snapshot: &Value) -> Result<Value> {
+        self.recommender.recommend(self.index.as_ref(), options, snapshot)
     }
 
     /// The loaded index.

@@ -1,0 +1,630 @@
+//! The recommendation strategies, over the loaded catalog (the search index's products) and,
+//! when one is loaded, the model. Every pick says why it was picked (`reason`, and the product
+//! it came `because` of).
+//!
+//! | strategy | anchor | picks |
+//! |---|---|---|
+//! | `recently_viewed` | the visitor | viewed products, newest first |
+//! | `similar` | a product | content similarity: category, brand, price band, tags, name words |
+//! | `bought_together` | a product, else the cart, else the last viewed | co-purchase neighbours ([`super::together`]) |
+//! | `viewed_together` | same | co-view neighbours |
+//! | `complementary` | a product, else the latest purchase or cart item with a rule | products of the complement categories (the shop's rules), by the model, the content match with the anchor and the visitor's affinities |
+//! | `trending` | none | the model's trending counts, then popularity |
+//! | `for_you` | the last [`Request::recent`] viewed, cart and purchases | their neighbours (decaying with age) blended with the visitor's affinities |
+//!
+//! Without a model the neighbour strategies use content similarity, and trending uses the
+//! catalog's popularity: recommendations degrade, they never fail. A list shorter than the
+//! limit is filled with the most popular products that pass the filters (reason `popular`).
+//!
+//! Filters: out of stock, bought and in-cart products are left out by default; `include` and
+//! `exclude` match category, brand, tags, price and ids. Once the visitor bought in a category
+//! that has complement rules (a console), its other products leave every strategy but
+//! `similar` (a product page's own context): the visitor is shown the complements instead. Pinned
+//! products come first, in the order given.
+
+use crate::core::rank::Visitor;
+use crate::core::search::{text, Index, NOT_IN_NAME};
+use crate::prelude::*;
+
+use super::{Model, Neighbour};
+
+/// The strategies, by name.
+pub const STRATEGIES: [&str; 7] = [
+    "recently_viewed",
+    "similar",
+    "bought_together",
+    "viewed_together",
+    "complementary",
+    "trending",
+    "for_you",
+];
+
+/// Weight of each older anchor in `for_you`: the newest counts 1, the next 0.7, then 0.49...
+pub const RECENCY_DECAY: f32 = 0.7;
+/// How much the visitor's affinities (normalised to [0, 1]) add in `for_you` and
+/// `complementary`, against neighbour scores in (0, 1] per anchor. 0.5.
+pub const AFFINITY_WEIGHT: f32 = 0.5;
+
+/// Facet values matched by `include` / `exclude` (folded), and a price range.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Match {
+    /// Category values (any of them).
+    pub categories: Vec<String>,
+    /// Brands.
+    pub brands: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Product ids.
+    pub ids: Vec<String>,
+    /// Lowest price (inclusive).
+    pub min_price: Option<f64>,
+    /// Highest price (inclusive).
+    pub max_price: Option<f64>,
+}
+
+impl Match {
+    fn is_empty(&self) -> bool {
+        self.categories.is_empty()
+            && self.brands.is_empty()
+            && self.tags.is_empty()
+            && self.ids.is_empty()
+            && self.min_price.is_none()
+            && self.max_price.is_none()
+    }
+}
+
+/// One recommendation request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Position in [`STRATEGIES`].
+    pub strategy: usize,
+    /// The anchor product's id.
+    pub product: Option<String>,
+    /// Picks returned, 1 to 100. Default 10.
+    pub limit: usize,
+    /// Leave out products not in stock. Default true.
+    pub in_stock: bool,
+    /// Leave out what the visitor bought. Default true.
+    pub exclude_purchased: bool,
+    /// Leave out what is in the cart. Default true.
+    pub exclude_cart: bool,
+    /// Keep only products matching every given field.
+    pub include: Match,
+    /// Leave out products matching any given field.
+    pub exclude: Match,
+    /// Products shown first, in this order (ids).
+    pub pinned: Vec<String>,
+    /// Complement rules: a category (folded) and the categories that complete it.
+    pub complements: Vec<(String, Vec<String>)>,
+    /// Viewed products `for_you` starts from, 1 to 20. Default 5.
+    pub recent: usize,
+}
+
+impl Default for Request {
+    fn default() -> Request {
+        Request {
+            strategy: 0,
+            product: None,
+            limit: 10,
+            in_stock: true,
+            exclude_purchased: true,
+            exclude_cart: true,
+            include: Match::default(),
+            exclude: Match::default(),
+            pinned: Vec::new(),
+            complements: Vec::new(),
+            recent: 5,
+        }
+    }
+}
+
+/// The visitor, as recommendations see them (from the profile snapshot).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Shopper {
+    /// Viewed product ids, newest first.
+    pub viewed: Vec<String>,
+    /// Cart product ids.
+    pub cart: Vec<String>,
+    /// Purchased product ids, newest order first.
+    pub purchased: Vec<String>,
+    /// Affinities.
+    pub visitor: Visitor,
+}
+
+/// One recommendation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pick {
+    /// The product's position in the catalog.
+    pub doc: u32,
+    /// Its score (comparable within one list only).
+    pub score: f32,
+    /// Why: `pinned`, `recently_viewed`, `similar`, `bought_together`, `viewed_together`,
+    /// `complementary`, `trending`, `affinity` or `popular`.
+    pub reason: &'static str,
+    /// The catalog position of the product it came from, if any.
+    pub because: Option<u32>,
+}
+
+/// The model linked to a catalog: positions both ways (`u32::MAX`: absent).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Link {
+    /// Model position → catalog position.
+    pub doc: Vec<u32>,
+    /// Catalog position → model position.
+    pub model: Vec<u32>,
+    /// Model products found in the catalog.
+    pub found: usize,
+}
+
+impl Link {
+    /// Links `model` to `index` by product id.
+    pub fn new(model: &Model, index: &Index) -> Link {
+        let mut by_id: Vec<(&str, u32)> =
+            index.products.iter().enumerate().map(|(i, p)| (p.id.as_str(), i as u32)).collect();
+        by_id.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut link = Link {
+            doc: vec![u32::MAX; model.ids.len()],
+            model: vec![u32::MAX; index.products.len()],
+            found: 0,
+        };
+        for (m, id) in model.ids.iter().enumerate() {
+            if let Ok(at) = by_id.binary_search_by(|(p, _)| (*p).cmp(id.as_str())) {
+                let doc = by_id.get(at).map_or(u32::MAX, |(_, d)| *d);
+                if let (Some(d), Some(back)) = (link.doc.get_mut(m), link.model.get_mut(doc as usize)) {
+                    *d = doc;
+                    *back = m as u32;
+                    link.found += 1;
+                }
+            }
+        }
+        link
+    }
+}
+
+/// What content similarity reads per product, computed once per catalog.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Features {
+    /// Per product, its name's words (term positions in the index).
+    names: Vec<Vec<u32>>,
+    /// Per product, its tags, folded.
+    tags: Vec<Vec<String>>,
+    /// Per term, its weight: ln(1 + products / products with it in their name).
+    weights: Vec<f32>,
+}
+
+impl Features {
+    /// The features of `index`'s products.
+    pub fn new(index: &Index) -> Features {
+        let n = index.products.len();
+        let mut names: Vec<Vec<u32>> = vec![Vec::new(); n];
+        let mut weights = Vec::with_capacity(index.terms.len());
+        for (t, term) in index.terms.iter().enumerate() {
+            let (start, len) = (term.start as usize, term.len as usize);
+            let mut in_names = 0u32;
+            for at in start..start + len {
+                if index.name_positions.get(at).is_some_and(|p| *p != NOT_IN_NAME) {
+                    if let Some(list) = index.docs.get(at).and_then(|d| names.get_mut(*d as usize)) {
+                        list.push(t as u32);
+                        in_names += 1;
+                    }
+                }
+            }
+            weights.push(crate::core::num::ln(1.0 + n as f64 / f64::from(in_names.max(1))) as f32);
+        }
+        let tags = index.products.iter().map(|p| p.tags.iter().map(|t| text::fold(t)).collect()).collect();
+        Features { names, tags, weights }
+    }
+}
+
+/// Content similarity of products `a` and `b` in [0, 1]: shared categories (weight 3), the same
+/// brand (1), the same price band (0.5), shared tags (2) and name words weighted by rarity (2).
+pub fn similarity(index: &Index, features: &Features, a: u32, b: u32) -> f32 {
+    let (Some(pa), Some(pb)) = (index.products.get(a as usize), index.products.get(b as usize)) else {
+        return 0.0;
+    };
+    let mut score = 0.0;
+    let shared = pa.category_values.iter().filter(|c| pb.category_values.contains(c)).count();
+    let most = pa.category_values.len().max(pb.category_values.len()).max(1);
+    score += 3.0 * shared as f32 / most as f32;
+    if pa.brand_value != u32::MAX && pa.brand_value == pb.brand_value {
+        score += 1.0;
+    }
+    if pa.price.is_finite()
+        && pb.price.is_finite()
+        && crate::core::profile::price_band(pa.price) == crate::core::profile::price_band(pb.price)
+    {
+        score += 0.5;
+    }
+    let empty = Vec::new();
+    let (ta, tb) =
+        (features.tags.get(a as usize).unwrap_or(&empty), features.tags.get(b as usize).unwrap_or(&empty));
+    let both = ta.iter().filter(|t| tb.contains(t)).count();
+    let union = ta.len() + tb.len() - both;
+    if union > 0 {
+        score += 2.0 * both as f32 / union as f32;
+    }
+    let none = Vec::new();
+    let (na, nb) =
+        (features.names.get(a as usize).unwrap_or(&none), features.names.get(b as usize).unwrap_or(&none));
+    let weight = |t: &u32| features.weights.get(*t as usize).copied().unwrap_or(0.0);
+    let (mut common, mut all) = (0.0, 0.0);
+    for t in na {
+        all += weight(t);
+        if nb.contains(t) {
+            common += weight(t);
+        }
+    }
+    all += nb.iter().filter(|t| !na.contains(t)).map(weight).sum::<f32>();
+    if all > 0.0 {
+        score += 2.0 * common / all;
+    }
+    score / 8.5
+}
+
+/// The inputs of one recommendation.
+pub struct Inputs<'a> {
+    /// The catalog.
+    pub index: &'a Index,
+    /// Its features.
+    pub features: &'a Features,
+    /// The model and its link to the catalog, when one is usable.
+    pub model: Option<(&'a Model, &'a Link)>,
+    /// The visitor.
+    pub shopper: &'a Shopper,
+}
+
+impl Inputs<'_> {
+    fn doc(&self, id: &str) -> Option<u32> {
+        self.index.position(id).map(|d| d as u32)
+    }
+
+    fn docs(&self, ids: &[String]) -> Vec<u32> {
+        ids.iter().filter_map(|id| self.doc(id)).collect()
+    }
+
+    /// The neighbours of catalog product `doc` in the model's `bought` (or `viewed`) relation,
+    /// as catalog positions.
+    fn neighbours(&self, doc: u32, bought: bool) -> Vec<(u32, f32)> {
+        let Some((model, link)) = self.model else { return Vec::new() };
+        let Some(m) = link.model.get(doc as usize).copied().filter(|m| *m != u32::MAX) else {
+            return Vec::new();
+        };
+        let lists = if bought { &model.bought } else { &model.viewed };
+        let from = model.popularity.get(m as usize).copied().unwrap_or(0).max(1) as f32;
+        lists
+            .get(m as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|Neighbour { product, score }| {
+                let d = link.doc.get(*product as usize).copied().filter(|d| *d != u32::MAX)?;
+                let mut s = *score;
+                if bought {
+                    // The same blend as `together::scores`: cosine plus a share of P(b | a).
+                    let to = model.popularity.get(*product as usize).copied().unwrap_or(0) as f32;
+                    s *= 1.0
+                        + super::together::CONDITIONAL_WEIGHT
+                            * crate::core::num::sqrt(f64::from(to / from)) as f32;
+                }
+                Some((d, s))
+            })
+            .collect()
+    }
+
+    /// Product `doc`'s popularity: trending (`trending`) or all-time orders from the model, else
+    /// the catalog's popularity; scaled into [0, 1) so it only breaks ties when added.
+    fn popularity(&self, doc: u32, trending: bool) -> f32 {
+        let from_model = self.model.and_then(|(model, link)| {
+            let m = link.model.get(doc as usize).copied().filter(|m| *m != u32::MAX)?;
+            let list = if trending { &model.trending } else { &model.popularity };
+            list.get(m as usize).copied()
+        });
+        let raw = match from_model {
+            Some(n) => n as f32,
+            None => self.index.products.get(doc as usize).map_or(0.0, |p| p.popularity.max(0.0) as f32),
+        };
+        raw / (raw + 1.0)
+    }
+
+    /// The visitor's affinity for product `doc` (unnormalised; 0 for none).
+    fn affinity(&self, doc: u32) -> f32 {
+        let Some(p) = self.index.products.get(doc as usize) else { return 0.0 };
+        let v = &self.shopper.visitor;
+        let value = |facet: &str, folded: &str| {
+            Visitor::score(&v.affinity, facet, folded) + Visitor::score(&v.session, facet, folded)
+        };
+        let folded = |at: &u32| self.index.folded_values.get(*at as usize).map_or("", String::as_str);
+        let mut sum = 0.0;
+        for c in &p.category_values {
+            sum += value("category", folded(c));
+        }
+        sum += value("brand", folded(&p.brand_value));
+        for t in self.features.tags.get(doc as usize).map(Vec::as_slice).unwrap_or_default() {
+            sum += value("tags", t);
+        }
+        if p.price.is_finite() {
+            sum += value("price_band", &text::fold(crate::core::profile::price_band(p.price)));
+        }
+        sum as f32
+    }
+
+    fn categories(&self, doc: u32) -> Vec<String> {
+        let Some(p) = self.index.products.get(doc as usize) else { return Vec::new() };
+        p.category_values.iter().filter_map(|c| self.index.folded_values.get(*c as usize).cloned()).collect()
+    }
+
+    /// The complement categories of product `doc` under `rules` (empty: no rule).
+    fn complements<'r>(&self, doc: u32, rules: &'r [(String, Vec<String>)]) -> Vec<&'r str> {
+        let categories = self.categories(doc);
+        rules
+            .iter()
+            .filter(|(from, _)| categories.contains(from))
+            .flat_map(|(_, to)| to.iter().map(String::as_str))
+            .collect()
+    }
+
+    fn matches(&self, doc: u32, m: &Match, every: bool) -> bool {
+        let Some(p) = self.index.products.get(doc as usize) else { return false };
+        let categories = self.categories(doc);
+        let brand = self.index.folded_values.get(p.brand_value as usize).map_or("", String::as_str);
+        let tags = self.features.tags.get(doc as usize).map(Vec::as_slice).unwrap_or_default();
+        let mut tests: Vec<bool> = Vec::new();
+        if !m.categories.is_empty() {
+            tests.push(m.categories.iter().any(|c| categories.contains(c)));
+        }
+        if !m.brands.is_empty() {
+            tests.push(m.brands.iter().any(|b| b == brand));
+        }
+        if !m.tags.is_empty() {
+            tests.push(m.tags.iter().any(|t| tags.contains(t)));
+        }
+        if !m.ids.is_empty() {
+            tests.push(m.ids.contains(&p.id));
+        }
+        if let Some(min) = m.min_price {
+            tests.push(p.price >= min);
+        }
+        if let Some(max) = m.max_price {
+            tests.push(p.price <= max);
+        }
+        if every {
+            tests.iter().all(|t| *t)
+        } else {
+            tests.iter().any(|t| *t)
+        }
+    }
+}
+
+/// Adds `score` to product `doc` in `found` (a new candidate when absent); nothing for scores of
+/// 0 or less. The first reason stays; a `because` fills in when it had none.
+fn add(found: &mut Vec<Pick>, doc: u32, score: f32, reason: &'static str, because: Option<u32>) {
+    if score <= 0.0 {
+        return;
+    }
+    match found.iter_mut().find(|p| p.doc == doc) {
+        Some(p) => {
+            if p.because.is_none() {
+                p.because = because;
+            }
+            p.score += score;
+        }
+        None => found.push(Pick { doc, score, reason, because }),
+    }
+}
+
+/// The picks for `request`, best first, at most `request.limit`; and whether the popularity
+/// fallback filled any of them.
+pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
+    let strategy = STRATEGIES.get(request.strategy).copied().unwrap_or("trending");
+    let shopper = inputs.shopper;
+    let anchor = request.product.as_deref().and_then(|id| inputs.doc(id));
+    let purchased = inputs.docs(&shopper.purchased);
+    let cart = inputs.docs(&shopper.cart);
+    let viewed = inputs.docs(&shopper.viewed);
+    // Categories replaced by their complements: bought ones that have a rule.
+    let replaced: Vec<String> = purchased
+        .iter()
+        .flat_map(|d| inputs.categories(*d))
+        .filter(|c| request.complements.iter().any(|(from, _)| from == c))
+        .collect();
+    let keeps_replaced = strategy == "similar";
+    // `for_you` starts from the last viewed products: the recently viewed widget shows those.
+    let mut anchors: Vec<u32> = Vec::new();
+    if strategy == "for_you" {
+        anchors.extend(viewed.iter().take(request.recent));
+    }
+    let passes = |doc: u32| -> bool {
+        let Some(p) = inputs.index.products.get(doc as usize) else { return false };
+        !(Some(doc) == anchor
+            || anchors.contains(&doc)
+            || (request.in_stock && !p.in_stock)
+            || (request.exclude_purchased && purchased.contains(&doc))
+            || (request.exclude_cart && cart.contains(&doc))
+            || (!request.include.is_empty() && !inputs.matches(doc, &request.include, true))
+            || (!request.exclude.is_empty() && inputs.matches(doc, &request.exclude, false))
+            || (!keeps_replaced && inputs.categories(doc).iter().any(|c| replaced.contains(c))))
+    };
+
+    // Candidates, their scores summed per product.
+    let mut found: Vec<Pick> = Vec::new();
+    // Whether a complement rule chose the candidates.
+    let mut ruled = false;
+    // The context for neighbour strategies: the product, else the cart, else the last viewed.
+    let context: Vec<u32> = match anchor {
+        Some(a) => vec![a],
+        None if !cart.is_empty() => cart.clone(),
+        None => viewed.iter().take(1).copied().collect(),
+    };
+    let content = |found: &mut Vec<Pick>, from: u32, weight: f32, reason| {
+        for doc in 0..inputs.index.products.len() as u32 {
+            if doc != from {
+                add(
+                    found,
+                    doc,
+                    weight * similarity(inputs.index, inputs.features, from, doc),
+                    reason,
+                    Some(from),
+                );
+            }
+        }
+    };
+    match strategy {
+        "recently_viewed" => {
+            let n = viewed.len() as f32;
+            for (i, doc) in viewed.iter().enumerate() {
+                add(&mut found, *doc, n - i as f32, "recently_viewed", None);
+            }
+        }
+        "similar" => {
+            if let Some(a) = anchor.or(viewed.first().copied()) {
+                content(&mut found, a, 1.0, "similar");
+            }
+        }
+        "bought_together" | "viewed_together" => {
+            let bought = strategy == "bought_together";
+            let reason = if bought { "bought_together" } else { "viewed_together" };
+            for a in &context {
+                for (doc, score) in inputs.neighbours(*a, bought) {
+                    if !context.contains(&doc) {
+                        add(&mut found, doc, score, reason, Some(*a));
+                    }
+                }
+            }
+            // Without a model (or a cold product), content similarity stands in.
+            if found.iter().all(|p| !passes(p.doc)) {
+                for a in &context {
+                    content(&mut found, *a, 0.5, "similar");
+                }
+            }
+        }
+        "complementary" => {
+            let with_rule = |d: &u32| !inputs.complements(*d, &request.complements).is_empty();
+            let from = anchor
+                .or_else(|| purchased.iter().copied().find(with_rule))
+                .or_else(|| cart.iter().copied().find(with_rule))
+                .or_else(|| viewed.iter().copied().find(with_rule));
+            if let Some(a) = from {
+                ruled = true;
+                let targets = inputs.complements(a, &request.complements);
+                let neighbours: Vec<(u32, f32)> =
+                    inputs.neighbours(a, true).into_iter().chain(inputs.neighbours(a, false)).collect();
+                let affinities: Vec<f32> =
+                    (0..inputs.index.products.len() as u32).map(|d| inputs.affinity(d)).collect();
+                let top = affinities.iter().copied().fold(0.0f32, f32::max);
+                for doc in 0..inputs.index.products.len() as u32 {
+                    if !inputs.categories(doc).iter().any(|c| targets.contains(&c.as_str())) {
+                        continue;
+                    }
+                    let model: f32 = neighbours.iter().filter(|(d, _)| *d == doc).map(|(_, s)| s).sum();
+                    let mine = if top > 0.0 {
+                        affinities.get(doc as usize).copied().unwrap_or(0.0) / top
+                    } else {
+                        0.0
+                    };
+                    // Every product of a complement category is a candidate (the small base).
+                    let score = model
+                        + similarity(inputs.index, inputs.features, a, doc)
+                        + AFFINITY_WEIGHT * mine
+                        + 0.01 * (0.1 + inputs.popularity(doc, false));
+                    add(&mut found, doc, score, "complementary", Some(a));
+                }
+            }
+        }
+        "for_you" => {
+            let mut anchors = anchors.clone();
+            for d in cart.iter().chain(&purchased) {
+                if !anchors.contains(d) {
+                    anchors.push(*d);
+                }
+            }
+            let mut weight = 1.0;
+            for a in &anchors {
+                let mut any = false;
+                for bought in [false, true] {
+                    for (doc, score) in inputs.neighbours(*a, bought) {
+                        any = true;
+                        add(
+                            &mut found,
+                            doc,
+                            weight * score,
+                            if bought { "bought_together" } else { "viewed_together" },
+                            Some(*a),
+                        );
+                    }
+                }
+                if !any {
+                    content(&mut found, *a, weight * 0.5, "similar");
+                }
+                // Complements of what was bought or is in the cart.
+                if purchased.contains(a) || cart.contains(a) {
+                    let targets = inputs.complements(*a, &request.complements);
+                    for doc in 0..inputs.index.products.len() as u32 {
+                        if inputs.categories(doc).iter().any(|c| targets.contains(&c.as_str())) {
+                            add(
+                                &mut found,
+                                doc,
+                                weight * (0.5 + similarity(inputs.index, inputs.features, *a, doc)),
+                                "complementary",
+                                Some(*a),
+                            );
+                        }
+                    }
+                }
+                weight *= RECENCY_DECAY;
+            }
+            let affinities: Vec<f32> =
+                (0..inputs.index.products.len() as u32).map(|d| inputs.affinity(d)).collect();
+            let top = affinities.iter().copied().fold(0.0f32, f32::max);
+            if top > 0.0 {
+                for (doc, a) in affinities.iter().enumerate() {
+                    add(&mut found, doc as u32, AFFINITY_WEIGHT * a / top, "affinity", None);
+                }
+            }
+        }
+        _ => {
+            let reason = if inputs.model.is_some() { "trending" } else { "popular" };
+            for doc in 0..inputs.index.products.len() as u32 {
+                add(&mut found, doc, inputs.popularity(doc, true), reason, None);
+            }
+        }
+    }
+
+    found.retain(|p| passes(p.doc));
+    // Ties: the more popular product, then the catalog's order.
+    found.sort_unstable_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(inputs.popularity(b.doc, false).total_cmp(&inputs.popularity(a.doc, false)))
+            .then(a.doc.cmp(&b.doc))
+    });
+    let mut picks: Vec<Pick> = Vec::new();
+    for id in &request.pinned {
+        if let Some(doc) = inputs.doc(id).filter(|d| !picks.iter().any(|p| p.doc == *d)) {
+            picks.push(Pick { doc, score: 0.0, reason: "pinned", because: None });
+        }
+    }
+    for p in found {
+        if picks.len() >= request.limit {
+            break;
+        }
+        if !picks.iter().any(|q| q.doc == p.doc) {
+            picks.push(p);
+        }
+    }
+    // Popularity fills what is left, except for recently viewed (the visitor's own history) and
+    // complements (only the rule's categories complete a product).
+    let mut filled = false;
+    if picks.len() < request.limit && strategy != "recently_viewed" && !ruled {
+        let mut popular: Vec<(u32, f32)> = (0..inputs.index.products.len() as u32)
+            .filter(|d| passes(*d) && !picks.iter().any(|p| p.doc == *d))
+            .map(|d| (d, inputs.popularity(d, true) + inputs.popularity(d, false)))
+            .collect();
+        popular.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (doc, score) in popular.into_iter().take(request.limit - picks.len()) {
+            picks.push(Pick { doc, score, reason: "popular", because: None });
+            filled = true;
+        }
+    }
+    picks.truncate(request.limit);
+    (picks, filled)
+}
