@@ -28,6 +28,9 @@ import type {
   ProfileImport,
   ProfileSnapshot,
   Properties,
+  RecommendApi,
+  RecommendOptions,
+  RecommendSettings,
   RerankItem,
   RerankOptions,
   SearchApi,
@@ -134,7 +137,7 @@ function loadWasm(source: InitOptions["wasm"]): Promise<boolean> {
  * data. A transform that is not a function stays in the options, where it is `option_invalid`. */
 function engineOptions(options: InitOptions, tabId: string | undefined): [unknown, Transform | undefined] {
   if (options === null || typeof options !== "object" || Array.isArray(options)) return [options, undefined];
-  const { wasm: _wasm, catalog: _catalog, ...given } = options;
+  const { wasm: _wasm, catalog: _catalog, recommend: _recommend, ...given } = options;
   const rest = { ...given, tabId };
   const collector = rest.collector;
   if (collector && typeof collector === "object" && typeof collector.transform === "function") {
@@ -183,6 +186,7 @@ export class Persona {
       persona.#watchSearches();
       void persona.#reclaim(locks);
       if (options.catalog) persona.search.load(options.catalog).catch((error: unknown) => warnOnce("catalog_unavailable", error));
+      persona.#recommending = options.recommend;
       if (/[?&]persona_debug=1(&|$)/.test(location.search)) void persona.qa.panel();
       return persona;
     })();
@@ -238,6 +242,24 @@ export class Persona {
   rerank<T extends RerankItem>(items: T[], options?: RerankOptions): Promise<T[]> {
     return this.#search().then((s) => (s ? s.rerank(items, options, this.profile()) : items.slice()));
   }
+
+  #recommending?: RecommendSettings;
+
+  /**
+   * Recommendations from the loaded catalog, the visitor's profile and the model (the
+   * `recommend.model` init option, fetched with the first call, or `recommend.load(model)`):
+   * `recently_viewed`, `similar`, `bought_together`, `viewed_together`, `complementary`,
+   * `trending`, `for_you`. Each item says why. Without a model, content similarity and popularity
+   * stand in (with a warning); without a catalog or the module, no items and `ready: false`.
+   * Rejects with `option_invalid` for bad options.
+   */
+  readonly recommend: RecommendApi = Object.assign(
+    (options: RecommendOptions) =>
+      this.#search().then((s) =>
+        s ? s.recommend(options, this.profile(), this.#recommending) : { strategy: options?.strategy, items: [], fallback: false, warnings: [], ready: false },
+      ),
+    { load: (...args: Parameters<RecommendApi["load"]>) => this.#search().then((s) => (s ? s.loadModel(...args) : { products: 0, found: 0, built_at: null, warning: null })) },
+  ) as RecommendApi;
 
   /** True when running without the WebAssembly module: calls are accepted and do nothing. */
   get degraded(): boolean {

@@ -14,7 +14,11 @@ import initWasm, { Search } from "../pkg-search/persona.js";
 import type {
   CatalogProduct,
   Explanation,
+  ModelStatus,
   PersonaError,
+  Recommendations,
+  RecommendOptions,
+  RecommendSettings,
   RerankItem,
   RerankOptions,
   SearchLoadOptions,
@@ -29,6 +33,8 @@ const enum Op {
   Rerank = 2,
   Explain = 3,
   LoadIndex = 5,
+  LoadModel = 6,
+  Recommend = 7,
 }
 
 /** Same cap as `MAX_CATALOG_BYTES` in `src/core/search/mod.rs`: checked before anything is parsed. */
@@ -42,6 +48,18 @@ function error(code: string, message: string): PersonaError {
   e.name = "PersonaError";
   e.code = code as PersonaError["code"];
   return e;
+}
+
+const warned = new Set<string>();
+/** A console warning, once per code (a console that throws must not break the page). */
+function warnOnce(code: string, message: string): void {
+  if (warned.has(code)) return;
+  warned.add(code);
+  try {
+    console.warn(message, `(${code})`);
+  } catch {
+    /* nothing to do */
+  }
 }
 
 const isPersonaError = (e: unknown): e is PersonaError => e instanceof Error && e.name === "PersonaError";
@@ -203,6 +221,44 @@ export class SearchEngine {
     );
     const order = (await this.#call(Op.Rerank, json(slim), json(options), json(snapshot))) as number[] | undefined;
     return order ? order.map((i) => items[i]) : items.slice();
+  }
+
+  #model?: Promise<unknown>;
+
+  /**
+   * Loads a recommendations model (URL or the model); a model that cannot be fetched or used is
+   * set aside with a warning (on the console once, and in every result), never thrown.
+   */
+  loadModel(model: string | URL | object, options?: { maxAgeDays?: number }): Promise<ModelStatus> {
+    const loading = (async () => {
+      let bytes: Uint8Array | undefined;
+      if (typeof model === "string" || model instanceof URL) {
+        const response = await fetch(model, { credentials: "same-origin" }).catch(() => null);
+        if (response?.ok) bytes = new Uint8Array(await response.arrayBuffer().catch(() => new ArrayBuffer(0)));
+      } else if (model && typeof model === "object") {
+        bytes = new TextEncoder().encode(JSON.stringify(model));
+      }
+      const status = (await this.#call(Op.LoadModel, bytes, json(options), String(Date.now()))) as ModelStatus | undefined;
+      if (status?.warning) warnOnce(status.warning.code, `persona: ${status.warning.message}; recommending from content and popularity`);
+      return status ?? { products: 0, found: 0, built_at: null, warning: null };
+    })();
+    this.#model = loading.catch(() => undefined);
+    return loading;
+  }
+
+  /** Recommends (waits for a catalog and a model being loaded); `settings`: the init option. */
+  async recommend<P>(options: RecommendOptions, snapshot: unknown, settings: RecommendSettings | undefined): Promise<Recommendations<P>> {
+    if (settings?.model !== undefined && !this.#model) void this.loadModel(settings.model, { maxAgeDays: settings.maxAgeDays });
+    await this.#loading;
+    await this.#model;
+    const given = options && typeof options === "object" ? options : ({} as RecommendOptions);
+    const found = (await this.#call(Op.Recommend, json({ complements: settings?.complements, ...given }), json(snapshot))) as
+      | (Omit<Recommendations<P>, "items" | "ready"> & { items: Omit<Recommendations<P>["items"][number], "product">[] })
+      | undefined;
+    const ready = this.#products.size > 0 && this.#engine !== null;
+    if (!found || !ready) return { strategy: given.strategy, items: [], fallback: false, warnings: found?.warnings ?? [], ready: false };
+    for (const w of found.warnings) if (w.code === "product_unknown") warnOnce(w.code, `persona: ${w.message}`);
+    return { ...found, items: found.items.map((item) => ({ ...item, product: this.#products.get(item.id) as P })), ready };
   }
 
   /** Why `id` is where it is in the last search or re-ranking. */

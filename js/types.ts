@@ -54,6 +54,26 @@ export interface InitOptions {
    * `persona-search.wasm`, next to `persona.wasm`). Same as calling `search.load(catalog)`.
    */
   catalog?: string | URL | CatalogProduct[] | { products: CatalogProduct[] };
+  /**
+   * Recommendations ({@link Persona.recommend}): the model's URL (the reference collector serves
+   * it at `/v1/model`), the shop's complement rules, and the age after which a model is stale.
+   * The model is fetched with the first `recommend` call.
+   */
+  recommend?: RecommendSettings;
+}
+
+/** The `recommend` init option. */
+export interface RecommendSettings {
+  /** The recommendations model: a URL, or the model itself (as `collector model` writes it). */
+  model?: string | URL | object;
+  /**
+   * Category complement rules: a category and the categories that complete it, e.g.
+   * `{consoles: ["games", "controllers"]}`. Used by `complementary` and `for_you`; once a visitor
+   * bought in a category with a rule, its other products leave every strategy but `similar`.
+   */
+  complements?: Record<string, string[]>;
+  /** Days after which the model is stale and set aside (`model_stale`). 1–3650, default 30. */
+  maxAgeDays?: number;
 }
 
 /** Where and how events are delivered. */
@@ -442,4 +462,96 @@ export interface SearchApi {
    * catalog loaded before stays.
    */
   load(catalog: string | URL | CatalogProduct[] | { products: CatalogProduct[] }, options?: SearchLoadOptions): Promise<number>;
+}
+
+/** The recommendation strategies. */
+export type RecommendStrategy =
+  | "recently_viewed"
+  | "similar"
+  | "bought_together"
+  | "viewed_together"
+  | "complementary"
+  | "trending"
+  | "for_you";
+
+/** Which products a recommendation may show: any field given must match (`include`) or must not (`exclude`). */
+export interface RecommendMatch {
+  category?: string | string[];
+  brand?: string | string[];
+  tags?: string | string[];
+  ids?: string | number | (string | number)[];
+  price?: { min?: number; max?: number };
+}
+
+/** Options of {@link Persona.recommend}. */
+export interface RecommendOptions {
+  strategy: RecommendStrategy;
+  /** The product the recommendations go with (a product page's). */
+  product_id?: string | number;
+  /** Items returned, 1–100. Default 10. */
+  limit?: number;
+  filters?: {
+    /** Leave out products not in stock. Default true. */
+    inStock?: boolean;
+    /** Leave out what the visitor bought. Default true. */
+    excludePurchased?: boolean;
+    /** Leave out what is in the cart. Default true. */
+    excludeCart?: boolean;
+    include?: RecommendMatch;
+    exclude?: RecommendMatch;
+  };
+  /** Products shown first, in this order. */
+  pinned?: (string | number)[];
+  /** Complement rules for this call (default: the `recommend.complements` init option). */
+  complements?: Record<string, string[]>;
+  /** Viewed products `for_you` starts from, 1–20. Default 5. */
+  recent?: number;
+}
+
+/** Why persona recommends an item: the strategy part that scored it most, or pinned, affinity, popular. */
+export type RecommendReason = Exclude<RecommendStrategy, "for_you"> | "pinned" | "affinity" | "popular";
+
+/** A warning a recommendation result carries: the model is set aside, or the product unknown. */
+export interface RecommendWarning {
+  code: "model_unavailable" | "model_invalid" | "model_stale" | "model_mismatch" | "product_unknown";
+  message: string;
+}
+
+/** What {@link Persona.recommend} resolves to. */
+export interface Recommendations<P = CatalogProduct> {
+  strategy: RecommendStrategy;
+  items: {
+    id: string;
+    /** The catalog's product object. */
+    product: P;
+    score: number;
+    reason: RecommendReason;
+    /** The product this one came from (a viewed, bought or anchor product), if any. */
+    because: string | null;
+  }[];
+  /** True when popularity filled part of the list. */
+  fallback: boolean;
+  warnings: RecommendWarning[];
+  /** False when persona could not recommend: no catalog loaded, or the search module could not load. */
+  ready: boolean;
+}
+
+/** {@link Persona.recommend}: call it to recommend; `load` replaces the model. */
+export interface RecommendApi {
+  <P = CatalogProduct>(options: RecommendOptions): Promise<Recommendations<P>>;
+  /**
+   * Loads a recommendations model (URL or the model); resolves to `{products, found, built_at,
+   * warning}`. A model that cannot be used is set aside with its warning, never thrown.
+   */
+  load(model: string | URL | object, options?: { maxAgeDays?: number }): Promise<ModelStatus>;
+}
+
+/** What loading a recommendations model found. */
+export interface ModelStatus {
+  /** Products in the model (0 when set aside). */
+  products: number;
+  /** Of those, the products in the loaded catalog. */
+  found: number;
+  built_at: number | null;
+  warning: RecommendWarning | null;
 }

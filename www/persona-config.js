@@ -15,7 +15,16 @@
 //   cart-abandoner     came back with items still in the cart: a returning visitor whose cart is
 //                      not empty. On a first visit a full cart is shopping, not abandoning; an
 //                      order empties the cart and so leaves the segment.
+//
+// Recommendations (shop.js shelves) read the model the collector builds from these events
+// (`collector model`, served at /v1/model) and complement rules: a console is completed by games
+// and controllers, a phone by cases and headphones. Once a visitor bought a console, other
+// consoles leave their recommendations.
 window.personaConfig = {
+  recommend: {
+    model: "/v1/model",
+    complements: { consoles: ["games", "controllers"], phones: ["phone-cases", "headphones"] },
+  },
   segments: [
     {
       key: "console-owner",

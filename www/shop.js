@@ -24,6 +24,9 @@
  *   .cart-line[data-product-id]         cart lines; .remove-line inside each removes it
  *   #checkout                           cart page "Checkout" (disabled when the cart is empty)
  *   #order-confirmation[data-order-id]  shown after checkout
+ *   #rec-for-you, #rec-recently-viewed (home), #rec-bought-together, #rec-complementary (product page)
+ *                                       recommendation shelves: section[data-strategy][data-done][data-ready][data-fallback],
+ *                                       hidden when empty; cards carry data-recommend-reason and data-recommend-because
  *   #persona-panel, li.persona-row[data-message-id][data-status]   event panel (see panel.js)
  *   #hero[data-creative], button.quick-view, dialog#quick-view      home hero and quick view (see hero.js, quickview.js)
  *
@@ -175,6 +178,10 @@ function renderHome() {
     return;
   }
 
+  renderShelf($("#rec-for-you"), "Recommended for you", { strategy: "for_you" }).then(() =>
+    renderShelf($("#rec-recently-viewed"), "Recently viewed", { strategy: "recently_viewed" }),
+  );
+
   let position = 1;
   const notice = requested ? `<p class="notice">There is no category “${esc(requested)}”. Showing everything instead.</p>` : "";
   root.innerHTML =
@@ -259,11 +266,16 @@ function renderProduct() {
         <div class="tags">${tags}</div>
       </div>
     </article>
+    <section class="section shelf" id="rec-bought-together" data-strategy="bought_together" hidden></section>
+    <section class="section shelf" id="rec-complementary" data-strategy="complementary" hidden></section>
     ${cases.length ? `<section class="section"><div class="section-head"><h2>Cases that fit</h2></div>${gridHtml(cases.slice(0, 4), "accessories")}</section>` : ""}
     ${related.length ? `<section class="section" id="related"><div class="section-head"><h2>More ${esc(label(p.category).toLowerCase())}</h2></div>${gridHtml(related, "related")}</section>` : ""}
   `;
 
   trackProductViewed(p);
+  renderShelf($("#rec-bought-together"), "Frequently bought together", { strategy: "bought_together", product_id: p.id }).then(() =>
+    renderShelf($("#rec-complementary"), "Goes well with it", { strategy: "complementary", product_id: p.id }),
+  );
 
   const btn = $("#add-to-cart");
   const toast = $("#cart-toast");
@@ -323,13 +335,13 @@ async function findProducts(query, filters) {
   const p = await withPersona();
   if (p && typeof p.search === "function") {
     try {
-      await (searchLoad ??= p.search.load(new URL("catalog.json", import.meta.url).href, { index: new URL("catalog.idx", import.meta.url).href }));
+      await personaCatalog(p);
       const found = await p.search(query, { limit: 48, impact: SEARCH_IMPACT, filters, facets: 12 });
       if (found.ready) return { products: found.hits.map((h) => h.product).filter(Boolean), total: found.total, facets: found.facets, engine: "persona" };
     } catch (err) {
       console.warn("[shop] persona search failed, using the fallback:", err);
     }
-    searchLoad = undefined; // try again on the next search
+    catalogLoad = undefined; // try again on the next search
   }
   let products = searchProducts(query);
   if (filters.brand) products = products.filter((x) => x.brand === filters.brand);
@@ -337,7 +349,43 @@ async function findProducts(query, filters) {
   if (filters.inStock) products = products.filter((x) => x.in_stock);
   return { products, total: products.length, facets: null, engine: "fallback" };
 }
-let searchLoad;
+let catalogLoad;
+
+/** The catalog in persona's search module (with its pre-built index), loaded once per page. */
+function personaCatalog(p) {
+  return (catalogLoad ??= p.search.load(new URL("catalog.json", import.meta.url).href, { index: new URL("catalog.idx", import.meta.url).href }));
+}
+
+/**
+ * A recommendations shelf: persona picks the products on the device from the catalog, the
+ * visitor's profile and the model the collector builds (`collector model`, served at /v1/model;
+ * see persona-config.js for the complement rules). The shelf stays hidden when persona is
+ * missing, has nothing to show, or fails: the page never breaks. Each card says why it is there
+ * (data-recommend-reason, data-recommend-because), for QA.
+ */
+async function renderShelf(el, title, options) {
+  if (!el) return;
+  try {
+    const p = await withPersona();
+    if (!p || typeof p.recommend !== "function") return;
+    await personaCatalog(p);
+    const found = await p.recommend({ limit: 4, ...options });
+    const items = found.items.filter((item) => byId.has(item.id));
+    el.dataset.ready = String(found.ready);
+    if (!found.ready || !items.length) return;
+    el.innerHTML = `<div class="section-head"><h2>${esc(title)}</h2></div>${gridHtml(items.map((item) => byId.get(item.id)), options.strategy)}`;
+    el.querySelectorAll(".product-card").forEach((card, i) => {
+      card.dataset.recommendReason = items[i].reason;
+      if (items[i].because) card.dataset.recommendBecause = items[i].because;
+    });
+    el.dataset.fallback = String(found.fallback);
+    el.hidden = false;
+  } catch (err) {
+    console.warn("[shop] recommendations:", err);
+  } finally {
+    el.dataset.done = "true";
+  }
+}
 
 /** A link to this search with one filter changed (`null` removes it). */
 function searchHref(query, change) {

@@ -36,7 +36,7 @@ pub struct Recommender {
     link: Link,
     features: Option<Features>,
     /// Why the last model given is not used: (code, message).
-    warning: Option<(&'static str, String)>,
+    warning: Option<(&'static str, &'static str)>,
 }
 
 impl Recommender {
@@ -58,21 +58,19 @@ impl Recommender {
         self.link = Link::default();
         self.warning = None;
         let parsed = if text.is_empty() {
-            Err(("model_unavailable", "the recommendations model could not be fetched".to_owned()))
+            Err(("model_unavailable", "the recommendations model could not be fetched"))
         } else {
-            crate::core::json::parse(text, 8, float).as_ref().and_then(stored::from_value).ok_or((
-                "model_invalid",
-                "the recommendations model is not a whole model of version 1".to_owned(),
-            ))
+            crate::core::json::parse(text, 8, float)
+                .as_ref()
+                .and_then(stored::from_value)
+                .ok_or(("model_invalid", "the recommendations model is not a whole model of version 1"))
         };
         match parsed {
             Ok(model) => {
                 let age = now.saturating_sub(model.built_at) as f64 / 86_400_000.0;
                 if age > max_age {
-                    self.warning = Some((
-                        "model_stale",
-                        format!("the recommendations model is {} days old", age as u64),
-                    ));
+                    self.warning =
+                        Some(("model_stale", "the recommendations model is older than maxAgeDays"));
                 } else {
                     self.model = Some(model);
                     if let Some(index) = index {
@@ -91,10 +89,8 @@ impl Recommender {
         let Some(model) = &self.model else { return };
         let link = Link::new(model, index);
         if (link.found as f64) < MIN_FOUND * model.ids.len() as f64 {
-            self.warning = Some((
-                "model_mismatch",
-                format!("{} of the model's {} products are in the catalog", link.found, model.ids.len()),
-            ));
+            self.warning =
+                Some(("model_mismatch", "fewer than half of the model's products are in the catalog"));
             self.link = Link::default();
             return;
         }
@@ -106,7 +102,7 @@ impl Recommender {
 
     fn status(&self) -> Value {
         let warning = match &self.warning {
-            Some((code, message)) => Value::object().with("code", *code).with("message", message.as_str()),
+            Some((code, message)) => Value::object().with("code", *code).with("message", *message),
             None => Value::Null,
         };
         Value::object()
@@ -137,7 +133,7 @@ impl Recommender {
         let Some(index) = index else { return Ok(empty(warnings)) };
         if let Some(id) = &request.product {
             if index.position(id).is_none() {
-                warnings.push(warn("product_unknown", &format!("product {id} is not in the catalog")));
+                warnings.push(warn("product_unknown", "the product_id is not in the catalog"));
             }
         }
         let features = self.features.get_or_insert_with(|| Features::new(index));

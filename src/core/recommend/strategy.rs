@@ -143,6 +143,8 @@ pub struct Pick {
     pub reason: &'static str,
     /// The catalog position of the product it came from, if any.
     pub because: Option<u32>,
+    /// The largest single part of `score`: the one `reason` names.
+    pub lead: f32,
 }
 
 /// The model linked to a catalog: positions both ways (`u32::MAX`: absent).
@@ -396,19 +398,19 @@ impl Inputs<'_> {
 }
 
 /// Adds `score` to product `doc` in `found` (a new candidate when absent); nothing for scores of
-/// 0 or less. The first reason stays; a `because` fills in when it had none.
+/// 0 or less. The reason (and `because`) of the largest single part stays.
 fn add(found: &mut Vec<Pick>, doc: u32, score: f32, reason: &'static str, because: Option<u32>) {
     if score <= 0.0 {
         return;
     }
     match found.iter_mut().find(|p| p.doc == doc) {
         Some(p) => {
-            if p.because.is_none() {
-                p.because = because;
+            if score > p.lead {
+                (p.reason, p.because, p.lead) = (reason, because, score);
             }
             p.score += score;
         }
-        None => found.push(Pick { doc, score, reason, because }),
+        None => found.push(Pick { doc, score, reason, because, lead: score }),
     }
 }
 
@@ -600,7 +602,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
     let mut picks: Vec<Pick> = Vec::new();
     for id in &request.pinned {
         if let Some(doc) = inputs.doc(id).filter(|d| !picks.iter().any(|p| p.doc == *d)) {
-            picks.push(Pick { doc, score: 0.0, reason: "pinned", because: None });
+            picks.push(Pick { doc, score: 0.0, reason: "pinned", because: None, lead: 0.0 });
         }
     }
     for p in found {
@@ -621,7 +623,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
             .collect();
         popular.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         for (doc, score) in popular.into_iter().take(request.limit - picks.len()) {
-            picks.push(Pick { doc, score, reason: "popular", because: None });
+            picks.push(Pick { doc, score, reason: "popular", because: None, lead: score });
             filled = true;
         }
     }
