@@ -16,11 +16,10 @@
 // top 10). Catalog: ../shared/datasets/bestbuy-phones-3291.json.
 //
 //   node bench/rerank-quality.mjs      (needs a build: npm run build)
-import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { launchBrowser } from "../tests/e2e/harness.mjs";
-import { dist, failWith, requireDist, writeResults } from "./common.mjs";
+import { dist, failWith, requireDist, serveFiles, writeResults } from "./common.mjs";
 import { loadCatalog } from "./search/catalog.mjs";
 
 const fail = failWith("rerank-quality");
@@ -54,15 +53,8 @@ const files = {
 for (const f of ["persona.js", "persona.wasm", "persona-search.js", "persona-search.wasm"]) {
   files[`/dist/${f}`] = [f.endsWith(".wasm") ? "application/wasm" : "text/javascript", readFileSync(join(dist, f))];
 }
-const server = createServer((req, res) => {
-  const path = new URL(req.url, "http://x").pathname;
-  if (req.method === "POST") return req.resume().on("end", () => res.writeHead(200).end("{}"));
-  const file = files[path];
-  if (!file) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": file[0] }).end(file[1]);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const server = await serveFiles(files);
+const { origin } = server;
 
 const browser = await launchBrowser();
 let perVisitor;

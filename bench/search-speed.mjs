@@ -16,12 +16,11 @@
 //
 //   node bench/search-speed.mjs              # needs a build (npm run build)
 //   BENCH_ROUNDS=5 node bench/search-speed.mjs
-import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { launchBrowser } from "../tests/e2e/harness.mjs";
-import { BROWSER_BUNDLE, benchDir, dist, failWith, requireDist, version, writeResults } from "./common.mjs";
+import { BROWSER_BUNDLE, benchDir, dist, failWith, requireDist, serveFiles, version, writeResults } from "./common.mjs";
 import { median, quantile } from "./speed.mjs";
 import { loadCatalog } from "./search/catalog.mjs";
 
@@ -54,17 +53,8 @@ const files = {
   "/persona-search-worker.js": ["text/javascript", readFileSync(join(dist, "persona-search-worker.js"))],
   ...Object.fromEntries(Object.entries(catalogs).map(([n, list]) => [`/catalog-${n}.json`, ["application/json", JSON.stringify(list)]])),
 };
-const server = createServer((req, res) => {
-  const file = files[new URL(req.url, "http://x").pathname];
-  if (req.method === "POST") return req.resume().on("end", () => res.writeHead(200).end("{}"));
-  if (!file) return res.writeHead(404).end();
-  // Cross-origin isolated, so performance.now() has 5 µs steps instead of 100 µs.
-  res
-    .writeHead(200, { "content-type": file[0], "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" })
-    .end(file[1]);
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const origin = `http://127.0.0.1:${server.address().port}`;
+const server = await serveFiles(files, { isolated: true });
+const { origin } = server;
 
 const browser = await launchBrowser({ args: ["--js-flags=--expose-gc", "--enable-precise-memory-info"] });
 const results = {};

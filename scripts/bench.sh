@@ -22,3 +22,6 @@ node bench/profile.mjs
 node bench/search-quality.mjs
 node bench/search-speed.mjs
 node bench/rerank-quality.mjs
+node bench/recommend-baskets.mjs
+node bench/recommend-quality.mjs
+node bench/recommend-speed.mjs

@@ -1,4 +1,5 @@
-//! The evaluation protocol of `../shared/datasets/README.md` on real baskets, run by the tests:
+//! The evaluation protocol of `../shared/datasets/README.md` on real baskets, run by the tests
+//! and by `bench/recommend-baskets.mjs` (through `examples/recommend_eval.rs`):
 //! the first 80 % of the 9,835 baskets (in basket order) train a model through [`Builder`], then
 //! each item of each later basket with at least two items is left out in turn (8,332 cases) and
 //! the other 168 items are ranked given the rest of the basket, whose own items are not
@@ -10,14 +11,12 @@
 
 use super::{together, Builder, Model};
 
-/// The baskets of the groceries set, in basket order.
-fn baskets() -> Vec<Vec<String>> {
-    let text =
-        std::fs::read_to_string(crate::core::testing::shared_file("datasets/groceries-baskets.csv")).unwrap();
+/// The baskets of the groceries set (its CSV text, `Person,item` rows), in basket order.
+pub fn baskets(text: &str) -> Vec<Vec<String>> {
     let mut baskets: Vec<(u32, Vec<String>)> = Vec::new();
     for line in text.lines().skip(1) {
-        let (id, item) = line.split_once(',').unwrap();
-        let id: u32 = id.trim_matches('"').parse().unwrap();
+        let Some((id, item)) = line.split_once(',') else { continue };
+        let Ok(id) = id.trim_matches('"').parse::<u32>() else { continue };
         let item = item.trim_matches('"').to_owned();
         match baskets.last_mut() {
             Some((last, items)) if *last == id => items.push(item),
@@ -76,49 +75,86 @@ fn evaluate(model: &Model, test: &[Vec<String>], alpha: f32) -> ((f64, f64), (f6
     ((hits / n, ndcg / n), (pop_hits / n, pop_ndcg / n), cases)
 }
 
-#[test]
-fn bought_together_beats_the_baselines_on_real_baskets() {
-    let all = baskets();
-    // The weight of conditional probability, chosen on the validation folds.
+/// What the protocol measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Per conditional weight tried, the mean NDCG@10 over the validation folds.
+    pub validation: Vec<(f32, f64)>,
+    /// The weight the validation chose.
+    pub chosen: f32,
+    /// Test split, with the chosen weight: HR@10 and NDCG@10.
+    pub bought_together: (f64, f64),
+    /// Test split, plain cosine (weight 0).
+    pub cosine: (f64, f64),
+    /// Test split, popularity.
+    pub popularity: (f64, f64),
+    /// Leave-one-out cases of the test split.
+    pub cases: usize,
+    /// With the production model (20 neighbours per product): HR@10 and NDCG@10.
+    pub k20: (f64, f64),
+    /// That model's stored JSON size, and its products.
+    pub k20_bytes: usize,
+    /// Products in the model.
+    pub products: usize,
+}
+
+/// Runs the protocol on `all` baskets: the conditional weight chosen by rolling validation in
+/// the first 80 %, then measured on the last 20 %.
+pub fn report(all: &[Vec<String>]) -> Report {
     let folds: Vec<(Model, &[Vec<String>])> = [(5, 6), (6, 7), (7, 8)]
         .into_iter()
         .map(|(from, to)| {
             let (fit, rest) = all.split_at(all.len() * from / 10);
-            let validate = &rest[..all.len() * to / 10 - fit.len()];
+            let validate = rest.get(..all.len() * to / 10 - fit.len()).unwrap_or_default();
             (train(fit, validate, usize::MAX), validate)
         })
         .collect();
+    let mut validation = Vec::new();
     let mut best = (f64::MIN, 0.0f32);
     for alpha in [0.0, 0.25, 0.5, 1.0, 2.0, 4.0] {
         let sum: f64 = folds.iter().map(|(model, validate)| evaluate(model, validate, alpha).0 .1).sum();
-        println!("validation: conditional weight {alpha}: mean NDCG@10 {:.4}", sum / 3.0);
+        validation.push((alpha, sum / folds.len() as f64));
         if sum > best.0 {
             best = (sum, alpha);
         }
     }
-    assert_eq!(best.1, together::CONDITIONAL_WEIGHT, "the shipped weight is the validation's choice");
-
     let (train_set, test) = all.split_at(all.len() * 8 / 10);
     let model = train(train_set, test, usize::MAX);
-    let ((hr, ndcg), (pop_hr, pop_ndcg), cases) = evaluate(&model, test, together::CONDITIONAL_WEIGHT);
-    let ((_, cosine), _, _) = evaluate(&model, test, 0.0);
-    println!("bought_together HR@10 {hr:.4} NDCG@10 {ndcg:.4} (plain cosine {cosine:.4}); popularity HR@10 {pop_hr:.4} NDCG@10 {pop_ndcg:.4}; {cases} cases");
-    assert_eq!(cases, 8332, "the protocol's case count");
-    assert!((pop_ndcg - 0.205).abs() < 0.0015, "popularity reproduces the README's baseline: {pop_ndcg}");
-    assert!((cosine - 0.219).abs() < 0.0015, "plain cosine reproduces the README's baseline: {cosine}");
-    assert!(ndcg >= 0.219, "bought_together NDCG@10 {ndcg} reaches the cosine baseline");
-    assert!(ndcg > pop_ndcg && hr > pop_hr);
-
-    // The production model keeps 20 neighbours per product: measured, and its size.
+    let (bought_together, popularity, cases) = evaluate(&model, test, best.1);
+    let (cosine, _, _) = evaluate(&model, test, 0.0);
     let k20 = train(train_set, test, super::DEFAULT_NEIGHBOURS);
-    let ((_, ndcg20), _, _) = evaluate(&k20, test, together::CONDITIONAL_WEIGHT);
     let stored = crate::core::json::to_string(&super::model::stored::to_value(&k20), &|n, out| {
         out.push_str(&n.to_string())
     });
-    println!(
-        "20 neighbours: NDCG@10 {ndcg20:.4}; {} bytes for {} products ({} bytes per product)",
-        stored.len(),
-        k20.ids.len(),
-        stored.len() / k20.ids.len().max(1)
+    Report {
+        validation,
+        chosen: best.1,
+        bought_together,
+        cosine,
+        popularity,
+        cases,
+        k20: evaluate(&k20, test, best.1).0,
+        k20_bytes: stored.len(),
+        products: k20.ids.len(),
+    }
+}
+
+#[test]
+fn bought_together_beats_the_baselines_on_real_baskets() {
+    let text =
+        std::fs::read_to_string(crate::core::testing::shared_file("datasets/groceries-baskets.csv")).unwrap();
+    let r = report(&baskets(&text));
+    println!("{r:?}");
+    assert_eq!(r.chosen, together::CONDITIONAL_WEIGHT, "the shipped weight is the validation's choice");
+    assert_eq!(r.cases, 8332, "the protocol's case count");
+    let ((hr, ndcg), (pop_hr, pop_ndcg)) = (r.bought_together, r.popularity);
+    assert!((pop_ndcg - 0.205).abs() < 0.0015, "popularity reproduces the README's baseline: {pop_ndcg}");
+    assert!(
+        (r.cosine.1 - 0.219).abs() < 0.0015,
+        "plain cosine reproduces the README's baseline: {:?}",
+        r.cosine
     );
+    assert!(ndcg >= 0.219, "bought_together NDCG@10 {ndcg} reaches the cosine baseline");
+    assert!(ndcg > pop_ndcg && hr > pop_hr);
+    assert_eq!(r.products, 169);
 }

@@ -20,8 +20,8 @@ pub mod together;
 
 pub use model::{Builder, Model, Neighbour};
 
-#[cfg(test)]
-mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eval;
 
 /// Products a model keeps per product and relation (the highest scores). 20.
 pub const DEFAULT_NEIGHBOURS: usize = 20;

@@ -161,17 +161,17 @@ pub struct Link {
 impl Link {
     /// Links `model` to `index` by product id.
     pub fn new(model: &Model, index: &Index) -> Link {
-        let mut by_id: Vec<(&str, u32)> =
-            index.products.iter().enumerate().map(|(i, p)| (p.id.as_str(), i as u32)).collect();
-        by_id.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let id = |d: u32| index.products.get(d as usize).map_or("", |p| p.id.as_str());
+        let mut by_id: Vec<u32> = (0..index.products.len() as u32).collect();
+        crate::core::search::build::sort_by_text(&mut by_id, &id);
         let mut link = Link {
             doc: vec![u32::MAX; model.ids.len()],
             model: vec![u32::MAX; index.products.len()],
             found: 0,
         };
-        for (m, id) in model.ids.iter().enumerate() {
-            if let Ok(at) = by_id.binary_search_by(|(p, _)| (*p).cmp(id.as_str())) {
-                let doc = by_id.get(at).map_or(u32::MAX, |(_, d)| *d);
+        for (m, wanted) in model.ids.iter().enumerate() {
+            if let Ok(at) = by_id.binary_search_by(|d| id(*d).cmp(wanted.as_str())) {
+                let doc = by_id.get(at).copied().unwrap_or(u32::MAX);
                 if let (Some(d), Some(back)) = (link.doc.get_mut(m), link.model.get_mut(doc as usize)) {
                     *d = doc;
                     *back = m as u32;
@@ -190,6 +190,8 @@ pub struct Features {
     names: Vec<Vec<u32>>,
     /// Per product, its tags, folded.
     tags: Vec<Vec<String>>,
+    /// Per product, its price band, folded as profile affinities are ("" without a price).
+    bands: Vec<String>,
     /// Per term, its weight: ln(1 + products / products with it in their name).
     weights: Vec<f32>,
 }
@@ -214,7 +216,18 @@ impl Features {
             weights.push(crate::core::num::ln(1.0 + n as f64 / f64::from(in_names.max(1))) as f32);
         }
         let tags = index.products.iter().map(|p| p.tags.iter().map(|t| text::fold(t)).collect()).collect();
-        Features { names, tags, weights }
+        let bands = index
+            .products
+            .iter()
+            .map(|p| {
+                if p.price.is_finite() {
+                    text::fold(crate::core::profile::price_band(p.price))
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        Features { names, tags, weights, bands }
     }
 }
 
@@ -344,74 +357,111 @@ impl Inputs<'_> {
         for t in self.features.tags.get(doc as usize).map(Vec::as_slice).unwrap_or_default() {
             sum += value("tags", t);
         }
-        if p.price.is_finite() {
-            sum += value("price_band", &text::fold(crate::core::profile::price_band(p.price)));
+        if let Some(band) = self.features.bands.get(doc as usize).filter(|b| !b.is_empty()) {
+            sum += value("price_band", band);
         }
         sum as f32
     }
 
-    fn categories(&self, doc: u32) -> Vec<String> {
-        let Some(p) = self.index.products.get(doc as usize) else { return Vec::new() };
-        p.category_values.iter().filter_map(|c| self.index.folded_values.get(*c as usize).cloned()).collect()
+    /// Product `doc`'s categories (positions in the index's facet values).
+    fn categories(&self, doc: u32) -> &[u32] {
+        self.index.products.get(doc as usize).map(|p| p.category_values.as_slice()).unwrap_or_default()
+    }
+
+    /// Whether product `doc` is in one of the categories `values`.
+    fn in_any(&self, doc: u32, values: &[u32]) -> bool {
+        self.categories(doc).iter().any(|c| values.contains(c))
     }
 
     /// The complement categories of product `doc` under `rules` (empty: no rule).
-    fn complements<'r>(&self, doc: u32, rules: &'r [(String, Vec<String>)]) -> Vec<&'r str> {
-        let categories = self.categories(doc);
-        rules
-            .iter()
-            .filter(|(from, _)| categories.contains(from))
-            .flat_map(|(_, to)| to.iter().map(String::as_str))
-            .collect()
+    fn complements(&self, doc: u32, rules: &[(u32, Vec<u32>)]) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (from, to) in rules {
+            if self.categories(doc).contains(from) {
+                out.extend_from_slice(to);
+            }
+        }
+        out
     }
 
-    fn matches(&self, doc: u32, m: &Match, every: bool) -> bool {
+    /// The positions of the facet values folding like `values` (unknown values have none).
+    fn values(&self, values: &[String]) -> Vec<u32> {
+        values.iter().filter_map(|v| self.index.value(v)).collect()
+    }
+
+    /// Whether product `doc` matches every (`every`) or any given field of `m`; `categories` and
+    /// `brands` are `m`'s, as value positions.
+    fn matches(&self, doc: u32, m: &Match, categories: &[u32], brands: &[u32], every: bool) -> bool {
         let Some(p) = self.index.products.get(doc as usize) else { return false };
-        let categories = self.categories(doc);
-        let brand = self.index.folded_values.get(p.brand_value as usize).map_or("", String::as_str);
         let tags = self.features.tags.get(doc as usize).map(Vec::as_slice).unwrap_or_default();
-        let mut tests: Vec<bool> = Vec::new();
-        if !m.categories.is_empty() {
-            tests.push(m.categories.iter().any(|c| categories.contains(c)));
-        }
-        if !m.brands.is_empty() {
-            tests.push(m.brands.iter().any(|b| b == brand));
-        }
-        if !m.tags.is_empty() {
-            tests.push(m.tags.iter().any(|t| tags.contains(t)));
-        }
-        if !m.ids.is_empty() {
-            tests.push(m.ids.contains(&p.id));
-        }
-        if let Some(min) = m.min_price {
-            tests.push(p.price >= min);
-        }
-        if let Some(max) = m.max_price {
-            tests.push(p.price <= max);
-        }
+        let tests = [
+            (!m.categories.is_empty(), self.in_any(doc, categories)),
+            (!m.brands.is_empty(), brands.contains(&p.brand_value)),
+            (!m.tags.is_empty(), m.tags.iter().any(|t| tags.contains(t))),
+            (!m.ids.is_empty(), m.ids.contains(&p.id)),
+            (m.min_price.is_some(), m.min_price.is_some_and(|min| p.price >= min)),
+            (m.max_price.is_some(), m.max_price.is_some_and(|max| p.price <= max)),
+        ];
+        let mut given = tests.iter().filter(|(given, _)| *given);
         if every {
-            tests.iter().all(|t| *t)
+            given.all(|(_, ok)| *ok)
         } else {
-            tests.iter().any(|t| *t)
+            given.any(|(_, ok)| *ok)
         }
     }
 }
 
-/// Adds `score` to product `doc` in `found` (a new candidate when absent); nothing for scores of
-/// 0 or less. The reason (and `because`) of the largest single part stays.
-fn add(found: &mut Vec<Pick>, doc: u32, score: f32, reason: &'static str, because: Option<u32>) {
-    if score <= 0.0 {
-        return;
+/// The candidates of one request, their scores summed per product.
+struct Found {
+    /// Per catalog product, its place in `list` (`u32::MAX`: not a candidate).
+    at: Vec<u32>,
+    list: Vec<Pick>,
+}
+
+impl Found {
+    fn new(products: usize) -> Found {
+        Found { at: vec![u32::MAX; products], list: Vec::new() }
     }
-    match found.iter_mut().find(|p| p.doc == doc) {
-        Some(p) => {
-            if score > p.lead {
-                (p.reason, p.because, p.lead) = (reason, because, score);
-            }
-            p.score += score;
+
+    /// Adds `score` to product `doc` (a new candidate when absent); nothing for scores of 0 or
+    /// less. The reason (and `because`) of the largest single part stays.
+    fn add(&mut self, doc: u32, score: f32, reason: &'static str, because: Option<u32>) {
+        let Some(slot) = self.at.get_mut(doc as usize) else { return };
+        if score <= 0.0 {
+            return;
         }
-        None => found.push(Pick { doc, score, reason, because, lead: score }),
+        match self.list.get_mut(*slot as usize) {
+            Some(p) => {
+                if score > p.lead {
+                    (p.reason, p.because, p.lead) = (reason, because, score);
+                }
+                p.score += score;
+            }
+            None => {
+                *slot = self.list.len() as u32;
+                self.list.push(Pick { doc, score, reason, because, lead: score });
+            }
+        }
     }
+}
+
+/// The best `k` of `candidates` by `better`, best first: insertion into a short list, so no sort
+/// routine is compiled into the module for it.
+fn best(
+    candidates: impl IntoIterator<Item = Pick>,
+    k: usize,
+    better: &dyn Fn(&Pick, &Pick) -> bool,
+) -> Vec<Pick> {
+    let mut out: Vec<Pick> = Vec::with_capacity(k + 1);
+    for p in candidates {
+        if out.len() >= k && out.last().is_none_or(|last| !better(&p, last)) {
+            continue;
+        }
+        let at = out.iter().position(|q| better(&p, q)).unwrap_or(out.len());
+        out.insert(at, p);
+        out.truncate(k);
+    }
+    out
 }
 
 /// The picks for `request`, best first, at most `request.limit`; and whether the popularity
@@ -423,12 +473,21 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
     let purchased = inputs.docs(&shopper.purchased);
     let cart = inputs.docs(&shopper.cart);
     let viewed = inputs.docs(&shopper.viewed);
-    // Categories replaced by their complements: bought ones that have a rule.
-    let replaced: Vec<String> = purchased
+    let rules: Vec<(u32, Vec<u32>)> = request
+        .complements
         .iter()
-        .flat_map(|d| inputs.categories(*d))
-        .filter(|c| request.complements.iter().any(|(from, _)| from == c))
+        .filter_map(|(from, to)| Some((inputs.index.value(from)?, inputs.values(to))))
         .collect();
+    let (include, exclude) = (&request.include, &request.exclude);
+    let (include_categories, include_brands) =
+        (inputs.values(&include.categories), inputs.values(&include.brands));
+    let (exclude_categories, exclude_brands) =
+        (inputs.values(&exclude.categories), inputs.values(&exclude.brands));
+    // Categories replaced by their complements: bought ones that have a rule.
+    let mut replaced: Vec<u32> = Vec::new();
+    for d in &purchased {
+        replaced.extend(inputs.categories(*d).iter().filter(|c| rules.iter().any(|(from, _)| from == *c)));
+    }
     let keeps_replaced = strategy == "similar";
     // `for_you` starts from the last viewed products: the recently viewed widget shows those.
     let mut anchors: Vec<u32> = Vec::new();
@@ -442,13 +501,15 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
             || (request.in_stock && !p.in_stock)
             || (request.exclude_purchased && purchased.contains(&doc))
             || (request.exclude_cart && cart.contains(&doc))
-            || (!request.include.is_empty() && !inputs.matches(doc, &request.include, true))
-            || (!request.exclude.is_empty() && inputs.matches(doc, &request.exclude, false))
-            || (!keeps_replaced && inputs.categories(doc).iter().any(|c| replaced.contains(c))))
+            || (!include.is_empty()
+                && !inputs.matches(doc, include, &include_categories, &include_brands, true))
+            || (!exclude.is_empty()
+                && inputs.matches(doc, exclude, &exclude_categories, &exclude_brands, false))
+            || (!keeps_replaced && inputs.in_any(doc, &replaced)))
     };
 
     // Candidates, their scores summed per product.
-    let mut found: Vec<Pick> = Vec::new();
+    let mut found = Found::new(inputs.index.products.len());
     // Whether a complement rule chose the candidates.
     let mut ruled = false;
     // The context for neighbour strategies: the product, else the cart, else the last viewed.
@@ -457,11 +518,10 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
         None if !cart.is_empty() => cart.clone(),
         None => viewed.iter().take(1).copied().collect(),
     };
-    let content = |found: &mut Vec<Pick>, from: u32, weight: f32, reason| {
+    let content = |found: &mut Found, from: u32, weight: f32, reason| {
         for doc in 0..inputs.index.products.len() as u32 {
             if doc != from {
-                add(
-                    found,
+                found.add(
                     doc,
                     weight * similarity(inputs.index, inputs.features, from, doc),
                     reason,
@@ -474,7 +534,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
         "recently_viewed" => {
             let n = viewed.len() as f32;
             for (i, doc) in viewed.iter().enumerate() {
-                add(&mut found, *doc, n - i as f32, "recently_viewed", None);
+                found.add(*doc, n - i as f32, "recently_viewed", None);
             }
         }
         "similar" => {
@@ -488,33 +548,33 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
             for a in &context {
                 for (doc, score) in inputs.neighbours(*a, bought) {
                     if !context.contains(&doc) {
-                        add(&mut found, doc, score, reason, Some(*a));
+                        found.add(doc, score, reason, Some(*a));
                     }
                 }
             }
             // Without a model (or a cold product), content similarity stands in.
-            if found.iter().all(|p| !passes(p.doc)) {
+            if found.list.iter().all(|p| !passes(p.doc)) {
                 for a in &context {
                     content(&mut found, *a, 0.5, "similar");
                 }
             }
         }
         "complementary" => {
-            let with_rule = |d: &u32| !inputs.complements(*d, &request.complements).is_empty();
+            let with_rule = |d: &u32| !inputs.complements(*d, &rules).is_empty();
             let from = anchor
                 .or_else(|| purchased.iter().copied().find(with_rule))
                 .or_else(|| cart.iter().copied().find(with_rule))
                 .or_else(|| viewed.iter().copied().find(with_rule));
             if let Some(a) = from {
                 ruled = true;
-                let targets = inputs.complements(a, &request.complements);
+                let targets = inputs.complements(a, &rules);
                 let neighbours: Vec<(u32, f32)> =
                     inputs.neighbours(a, true).into_iter().chain(inputs.neighbours(a, false)).collect();
                 let affinities: Vec<f32> =
                     (0..inputs.index.products.len() as u32).map(|d| inputs.affinity(d)).collect();
                 let top = affinities.iter().copied().fold(0.0f32, f32::max);
                 for doc in 0..inputs.index.products.len() as u32 {
-                    if !inputs.categories(doc).iter().any(|c| targets.contains(&c.as_str())) {
+                    if !inputs.in_any(doc, &targets) {
                         continue;
                     }
                     let model: f32 = neighbours.iter().filter(|(d, _)| *d == doc).map(|(_, s)| s).sum();
@@ -528,7 +588,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                         + similarity(inputs.index, inputs.features, a, doc)
                         + AFFINITY_WEIGHT * mine
                         + 0.01 * (0.1 + inputs.popularity(doc, false));
-                    add(&mut found, doc, score, "complementary", Some(a));
+                    found.add(doc, score, "complementary", Some(a));
                 }
             }
         }
@@ -545,8 +605,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                 for bought in [false, true] {
                     for (doc, score) in inputs.neighbours(*a, bought) {
                         any = true;
-                        add(
-                            &mut found,
+                        found.add(
                             doc,
                             weight * score,
                             if bought { "bought_together" } else { "viewed_together" },
@@ -559,11 +618,10 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                 }
                 // Complements of what was bought or is in the cart.
                 if purchased.contains(a) || cart.contains(a) {
-                    let targets = inputs.complements(*a, &request.complements);
+                    let targets = inputs.complements(*a, &rules);
                     for doc in 0..inputs.index.products.len() as u32 {
-                        if inputs.categories(doc).iter().any(|c| targets.contains(&c.as_str())) {
-                            add(
-                                &mut found,
+                        if inputs.in_any(doc, &targets) {
+                            found.add(
                                 doc,
                                 weight * (0.5 + similarity(inputs.index, inputs.features, *a, doc)),
                                 "complementary",
@@ -579,53 +637,47 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
             let top = affinities.iter().copied().fold(0.0f32, f32::max);
             if top > 0.0 {
                 for (doc, a) in affinities.iter().enumerate() {
-                    add(&mut found, doc as u32, AFFINITY_WEIGHT * a / top, "affinity", None);
+                    found.add(doc as u32, AFFINITY_WEIGHT * a / top, "affinity", None);
                 }
             }
         }
         _ => {
             let reason = if inputs.model.is_some() { "trending" } else { "popular" };
             for doc in 0..inputs.index.products.len() as u32 {
-                add(&mut found, doc, inputs.popularity(doc, true), reason, None);
+                found.add(doc, inputs.popularity(doc, true), reason, None);
             }
         }
     }
 
-    found.retain(|p| passes(p.doc));
     // Ties: the more popular product, then the catalog's order.
-    found.sort_unstable_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(inputs.popularity(b.doc, false).total_cmp(&inputs.popularity(a.doc, false)))
-            .then(a.doc.cmp(&b.doc))
-    });
+    let better = |a: &Pick, b: &Pick| {
+        let by = (a.score, inputs.popularity(a.doc, false), b.doc);
+        let other = (b.score, inputs.popularity(b.doc, false), a.doc);
+        by > other
+    };
     let mut picks: Vec<Pick> = Vec::new();
     for id in &request.pinned {
         if let Some(doc) = inputs.doc(id).filter(|d| !picks.iter().any(|p| p.doc == *d)) {
             picks.push(Pick { doc, score: 0.0, reason: "pinned", because: None, lead: 0.0 });
         }
     }
-    for p in found {
-        if picks.len() >= request.limit {
-            break;
-        }
-        if !picks.iter().any(|q| q.doc == p.doc) {
-            picks.push(p);
-        }
-    }
+    let pinned = picks.len();
+    let candidates =
+        found.list.into_iter().filter(|p| passes(p.doc) && !picks[..pinned].iter().any(|q| q.doc == p.doc));
+    picks.extend(best(candidates, request.limit.saturating_sub(pinned), &better));
     // Popularity fills what is left, except for recently viewed (the visitor's own history) and
     // complements (only the rule's categories complete a product).
     let mut filled = false;
     if picks.len() < request.limit && strategy != "recently_viewed" && !ruled {
-        let mut popular: Vec<(u32, f32)> = (0..inputs.index.products.len() as u32)
+        let popular = (0..inputs.index.products.len() as u32)
             .filter(|d| passes(*d) && !picks.iter().any(|p| p.doc == *d))
-            .map(|d| (d, inputs.popularity(d, true) + inputs.popularity(d, false)))
-            .collect();
-        popular.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        for (doc, score) in popular.into_iter().take(request.limit - picks.len()) {
-            picks.push(Pick { doc, score, reason: "popular", because: None, lead: score });
-            filled = true;
-        }
+            .map(|doc| {
+                let score = inputs.popularity(doc, true) + inputs.popularity(doc, false);
+                Pick { doc, score, reason: "popular", because: None, lead: score }
+            });
+        let more = best(popular, request.limit - picks.len(), &better);
+        filled = !more.is_empty();
+        picks.extend(more);
     }
     picks.truncate(request.limit);
     (picks, filled)

@@ -234,7 +234,7 @@ impl Builder {
 
 /// Sorts positions by the text each stands for (one sort routine for ids and words: every
 /// distinct comparator would compile a sort of its own into the module).
-fn sort_by_text<'a>(list: &mut [u32], text: &dyn Fn(u32) -> &'a str) {
+pub(crate) fn sort_by_text<'a>(list: &mut [u32], text: &dyn Fn(u32) -> &'a str) {
     list.sort_unstable_by(|a, b| text(*a).cmp(text(*b)));
 }
 
