@@ -151,7 +151,7 @@ test("shoppers' events build the model; the next visitor's pages recommend from 
   await context.close();
 });
 
-test("a new visitor's home page recommends what is popular; a stale model is set aside with a warning", async () => {
+test("a new visitor's home page recommends what is popular; stale, truncated and foreign models are set aside with a warning", async () => {
   const { page, errors, context } = await watchedPage(browser);
   await visit(page, "");
   const forYou = await shelf(page, "rec-for-you");
@@ -172,8 +172,23 @@ test("a new visitor's home page recommends what is popular; a stale model is set
     } catch (e) {
       bad = e.code;
     }
-    return { status, warnings: r.warnings.map((w) => w.code), reasons: r.items.map((i) => i.reason), bad };
+    // Truncated (lists that do not add up), and another shop's products.
+    const truncated = await p.recommend.load({ ...stale, bought: stale.bought.slice(1), built_at: Date.now() });
+    const foreign = await p.recommend.load({ ...stale, products: stale.products.map((id) => `other-${id}`), built_at: Date.now() });
+    const after = await p.recommend({ strategy: "bought_together", product_id: "sku-1001", limit: 3 });
+    return {
+      status,
+      warnings: r.warnings.map((w) => w.code),
+      reasons: r.items.map((i) => i.reason),
+      bad,
+      truncated: truncated.warning?.code,
+      foreign: foreign.warning?.code,
+      after: [after.warnings.map((w) => w.code), after.items.length],
+    };
   }, { ...model, built_at: Date.now() - 90 * 86_400_000 });
+  assert.equal(result.truncated, "model_invalid");
+  assert.equal(result.foreign, "model_mismatch");
+  assert.deepEqual(result.after, [["model_mismatch"], 3], "content and popularity still answer");
   assert.equal(result.status.warning.code, "model_stale");
   assert.deepEqual(result.warnings, ["model_stale"]);
   assert.ok(result.reasons.length === 3 && !result.reasons.includes("bought_together"), JSON.stringify(result));

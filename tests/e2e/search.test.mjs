@@ -195,7 +195,7 @@ test("the API: rerank keeps every item, bad catalogs get coded errors, absurd qu
   assert.deepEqual(errors, []);
 });
 
-test("with the search chunk blocked, the shop still searches and the API degrades", async () => {
+test("with the search chunk blocked, the shop still searches, recommendations are empty, and the API degrades", async () => {
   const { page, context, errors } = await watchedPage(browser);
   await context.route(/persona-search\.(js|wasm)/, (route) => route.abort());
   await page.goto(`${collector.url}/search.html?q=sony`);
@@ -207,9 +207,18 @@ test("with the search chunk blocked, the shop still searches and the API degrade
     const items = [{ id: "a" }, { id: "b" }];
     const order = await window.persona.rerank(items, { impact: 100 });
     const found = await window.persona.search("sony");
-    return { order: order.map((i) => i.id), hits: found.hits.length, ready: found.ready, why: await window.persona.qa.explain("a") };
+    const recs = await window.persona.recommend({ strategy: "for_you" });
+    const model = await window.persona.recommend.load({ version: 1 });
+    return {
+      order: order.map((i) => i.id),
+      hits: found.hits.length,
+      ready: found.ready,
+      why: await window.persona.qa.explain("a"),
+      recs: [recs.items.length, recs.ready],
+      model: model.products,
+    };
   });
-  assert.deepEqual(api, { order: ["a", "b"], hits: 0, ready: false, why: null });
+  assert.deepEqual(api, { order: ["a", "b"], hits: 0, ready: false, why: null, recs: [0, false], model: 0 });
   assert.deepEqual(errors, []);
 });
 
