@@ -1,9 +1,14 @@
 //! The recommendations evaluation protocol on real baskets, as JSON on stdout, for
 //! `bench/recommend-baskets.mjs`: `cargo run --release --example recommend_eval -- <csv>`.
 
-use persona::core::recommend::eval;
+/// The browser builds (clippy checks every target for wasm32 too) have nothing to run.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    use persona::core::recommend::eval;
+
     let path =
         std::env::args().nth(1).unwrap_or_else(|| "../shared/datasets/groceries-baskets.csv".to_owned());
     let text = match std::fs::read_to_string(&path) {

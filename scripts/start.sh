@@ -8,5 +8,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 bash scripts/build.sh
 cargo build --release -p collector
+# The recommendations model from the events stored so far (empty on a first run: the shelves then
+# recommend from content and popularity); run `target/release/collector model` again to refresh it.
+target/release/collector model --db "${PERSONA_DB:-data/persona.db}"
 echo "demo shop: http://${PERSONA_ADDR:-127.0.0.1:8080}/  (Ctrl-C to stop)"
 exec target/release/collector "$@"

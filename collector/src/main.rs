@@ -62,11 +62,11 @@ fn build_model(config: &config::ModelConfig) -> ExitCode {
         Ok((built, bytes)) => {
             let products = built.model.ids.len();
             println!(
-                "recommendations model: {products} products from {} baskets ({} orders) and {} visits, {bytes} bytes ({} per product) -> {}",
+                "recommendations model: {products} products from {} baskets ({} orders) and {} visits, {bytes} bytes{} -> {}",
                 built.baskets,
                 built.orders,
                 built.visits,
-                bytes / products.max(1),
+                bytes.checked_div(products).map_or(String::new(), |each| format!(" ({each} per product)")),
                 config.out.display()
             );
             ExitCode::SUCCESS
