@@ -76,12 +76,14 @@ test("before any model, product pages still recommend, from content and populari
   await visit(page, `product.html?id=${PS5}`);
   const together = await shelf(page, "rec-bought-together");
   assert.equal(together.hidden, false, "the shelf fills without a model");
-  assert.ok(together.cards.every((c) => c.reason === "similar" || c.reason === "popular"), JSON.stringify(together));
+  // The console's complements (games, controllers), its own platform first.
+  assert.ok(together.cards.every((c) => c.reason === "complementary" && ["games", "controllers"].includes(category(c.id))), JSON.stringify(together));
+  assert.equal(byId.get(together.cards[0].id).platform, "playstation");
   assert.ok(!together.cards.some((c) => c.id === PS5), "never the product itself");
   const complements = await shelf(page, "rec-complementary");
   assert.ok(complements.cards.length > 0);
   assert.ok(complements.cards.every((c) => ["games", "controllers"].includes(category(c.id))), JSON.stringify(complements));
-  assert.equal(category(complements.cards[0].id) && byId.get(complements.cards[0].id).platform, "playstation", "the console's own platform first");
+  assert.equal(byId.get(complements.cards[0].id).platform, "playstation", "the console's own platform first");
   await waitFor(() => warnings.some((w) => w.includes("model_unavailable")), { what: "the model_unavailable warning" });
   assert.deepEqual(errors, []);
   await context.close();

@@ -159,20 +159,18 @@ impl Recommender {
 /// The visitor of a profile snapshot: `viewed.products`, `cart.products`,
 /// `purchased.products`, and the affinities.
 fn shopper(snapshot: &Value) -> Shopper {
-    let ids = |path: [&str; 2]| -> Vec<String> {
-        snapshot
-            .get(path[0])
-            .and_then(|v| v.get(path[1]))
-            .and_then(Value::as_array)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| crate::core::search::build::id_text(Some(v)))
-            .collect()
+    let ids = |list: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        let given = snapshot.get(list).and_then(|v| v.get("products")).and_then(Value::as_array);
+        for v in given.unwrap_or_default() {
+            out.extend(crate::core::search::build::id_text(Some(v)));
+        }
+        out
     };
     Shopper {
-        viewed: ids(["viewed", "products"]),
-        cart: ids(["cart", "products"]),
-        purchased: ids(["purchased", "products"]),
+        viewed: ids("viewed"),
+        cart: ids("cart"),
+        purchased: ids("purchased"),
         visitor: Visitor::from_snapshot(snapshot),
     }
 }
@@ -247,11 +245,17 @@ fn strings(v: Option<&Value>, what: &'static str, fold: bool) -> Result<Vec<Stri
         let s = crate::core::search::build::id_text(Some(v)).ok_or(Error::OptionInvalid(what))?;
         Ok(if fold { text::fold(&s) } else { s })
     };
+    let mut out = Vec::new();
     match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(list)) => list.iter().map(one).collect(),
-        Some(v) => Ok(vec![one(v)?]),
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            for v in list {
+                out.push(one(v)?);
+            }
+        }
+        Some(v) => out.push(one(v)?),
     }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -384,6 +388,13 @@ mod tests {
         let r = ask(&mut e, &options, "{}");
         assert_eq!(&ids(&r)[..2], ["ps5-game", "dualsense"], "{r:?}");
         assert_eq!(first(&r, "because").as_deref(), Some("ps5"));
+        // Bought together without a model: the complements, not other consoles.
+        let together = format!(r#"{{"strategy":"bought_together","product_id":"ps5","limit":2,{RULES}}}"#);
+        let r = ask(&mut e, &together, "{}");
+        assert_eq!(
+            (ids(&r), first(&r, "reason")),
+            (vec!["ps5-game".to_owned(), "dualsense".to_owned()], Some("complementary".into()))
+        );
     }
 
     #[test]

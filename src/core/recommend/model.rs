@@ -300,12 +300,10 @@ pub mod stored {
         if value.get("version")?.as_f64()? != f64::from(VERSION) {
             return None;
         }
-        let ids: Vec<String> = value
-            .get("products")?
-            .as_array()?
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<_>>()?;
+        let mut ids: Vec<String> = Vec::new();
+        for v in value.get("products")?.as_array()? {
+            ids.push(v.as_str()?.to_owned());
+        }
         let n = ids.len();
         let whole = |v: &Value, max: f64| {
             v.as_f64().filter(|x| *x >= 0.0 && *x <= max && crate::core::num::is_whole(*x))
@@ -315,7 +313,11 @@ pub mod stored {
             if list.len() != n {
                 return None;
             }
-            list.iter().map(|v| whole(v, f64::from(u32::MAX)).map(|x| x as u32)).collect()
+            let mut out = Vec::with_capacity(n);
+            for v in list {
+                out.push(whole(v, f64::from(u32::MAX))? as u32);
+            }
+            Some(out)
         };
         let relation = |key: &str| -> Option<Vec<Vec<Neighbour>>> {
             let lists = value.get(key)?.as_array()?;

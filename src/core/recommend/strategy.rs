@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `recently_viewed` | the visitor | viewed products, newest first |
 //! | `similar` | a product | content similarity: category, brand, price band, tags, name words |
-//! | `bought_together` | a product, else the cart, else the last viewed | co-purchase neighbours ([`super::together`]) |
+//! | `bought_together` | a product, else the cart, else the last viewed | co-purchase neighbours ([`super::together`]), then the complements its rules name |
 //! | `viewed_together` | same | co-view neighbours |
 //! | `complementary` | a product, else the latest purchase or cart item with a rule | products of the complement categories (the shop's rules), by the model, the content match with the anchor and the visitor's affinities |
 //! | `trending` | none | the model's trending counts, then popularity |
@@ -294,7 +294,11 @@ impl Inputs<'_> {
     }
 
     fn docs(&self, ids: &[String]) -> Vec<u32> {
-        ids.iter().filter_map(|id| self.doc(id)).collect()
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.doc(id));
+        }
+        out
     }
 
     /// The neighbours of catalog product `doc` in the model's `bought` (or `viewed`) relation,
@@ -386,7 +390,11 @@ impl Inputs<'_> {
 
     /// The positions of the facet values folding like `values` (unknown values have none).
     fn values(&self, values: &[String]) -> Vec<u32> {
-        values.iter().filter_map(|v| self.index.value(v)).collect()
+        let mut out = Vec::new();
+        for v in values {
+            out.extend(self.index.value(v));
+        }
+        out
     }
 
     /// Whether product `doc` matches every (`every`) or any given field of `m`; `categories` and
@@ -551,8 +559,17 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                         found.add(doc, score, reason, Some(*a));
                     }
                 }
+                // What completes a product is bought with it: after the model's neighbours (a
+                // score far below theirs), the complements its rules name, closest first.
+                let targets = if bought { inputs.complements(*a, &rules) } else { Vec::new() };
+                for doc in 0..inputs.index.products.len() as u32 {
+                    if inputs.in_any(doc, &targets) && !context.contains(&doc) {
+                        let score = 0.001 * (0.1 + similarity(inputs.index, inputs.features, *a, doc));
+                        found.add(doc, score, "complementary", Some(*a));
+                    }
+                }
             }
-            // Without a model (or a cold product), content similarity stands in.
+            // Without a model (or a cold product) and without rules, content similarity stands in.
             if found.list.iter().all(|p| !passes(p.doc)) {
                 for a in &context {
                     content(&mut found, *a, 0.5, "similar");
