@@ -256,6 +256,7 @@ export class SearchEngine {
       | (Omit<Recommendations<P>, "items" | "ready"> & { items: Omit<Recommendations<P>["items"][number], "product">[] })
       | undefined;
     const ready = this.#products.size > 0 && this.#engine !== null;
+    if (found && !this.#products.size) warnOnce("catalog_missing", "persona: recommend needs a catalog: the catalog init option, or search.load(catalog)");
     if (!found || !ready) return { strategy: given.strategy, items: [], fallback: false, warnings: found?.warnings ?? [], ready: false };
     for (const w of found.warnings) if (w.code === "product_unknown") warnOnce(w.code, `persona: ${w.message}`);
     return { ...found, items: found.items.map((item) => ({ ...item, product: this.#products.get(item.id) as P })), ready };
