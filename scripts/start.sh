@@ -9,7 +9,9 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 bash scripts/build.sh
 cargo build --release -p collector
 # The recommendations model from the events stored so far (empty on a first run: the shelves then
-# recommend from content and popularity); run `target/release/collector model` again to refresh it.
+# recommend from content and popularity), rebuilt every 5 minutes while the shop runs
+# (PERSONA_MODEL_EVERY seconds; 0 never).
 target/release/collector model --db "${PERSONA_DB:-data/persona.db}"
+export PERSONA_MODEL_EVERY="${PERSONA_MODEL_EVERY:-300}"
 echo "demo shop: http://${PERSONA_ADDR:-127.0.0.1:8080}/  (Ctrl-C to stop)"
 exec target/release/collector "$@"

@@ -23,6 +23,9 @@ OPTIONS:
     --dist DIR             directory served at /dist/ (env PERSONA_DIST; default dist)
     --cors-origin ORIGIN   allow cross-origin requests from ORIGIN; repeatable; * allows any
                            (env PERSONA_CORS_ORIGINS, comma-separated; default: same-origin only)
+    --model-every SECONDS  rebuild the recommendations model from the stored events every SECONDS,
+                           1-86400, while serving (env PERSONA_MODEL_EVERY; default 0: never, run
+                           `collector model` instead)
     --write-key KEY        require this write key on ingest; repeatable (env PERSONA_WRITE_KEYS,
                            comma-separated; default: no key needed). Sent as writeKey in the
                            body or as Authorization: Basic base64(KEY + \":\")
@@ -54,6 +57,10 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Write keys accepted on ingest. Empty: ingest needs no key.
     pub write_keys: Vec<String>,
+    /// Seconds between rebuilds of the recommendations model while serving, 1 to 86,400; 0
+    /// (the default) never rebuilds. Shorter follows the shop's traffic sooner; each rebuild reads
+    /// every stored order and product view.
+    pub model_every: u64,
 }
 
 /// What the command line asks for.
@@ -102,11 +109,11 @@ fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<
     }
     let db: PathBuf = db.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into();
     let neighbours = match neighbours {
-        None => 20,
+        None => persona::core::recommend::DEFAULT_NEIGHBOURS,
         Some(n) => n.parse().ok().filter(|n| (1..=200).contains(n)).ok_or("--neighbours must be 1 to 200")?,
     };
     let window_days = match window {
-        None => 7,
+        None => persona::core::recommend::DEFAULT_WINDOW_DAYS,
         Some(n) => {
             n.parse().ok().filter(|n| (1..=365).contains(n)).ok_or("--window-days must be 1 to 365")?
         }
@@ -127,6 +134,7 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
     let mut dist = None;
     let mut cors_origins = Vec::new();
     let mut write_keys = Vec::new();
+    let mut model_every = None;
 
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -136,6 +144,7 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
             "--db" => &mut db,
             "--www" => &mut www,
             "--dist" => &mut dist,
+            "--model-every" => &mut model_every,
             "--cors-origin" => {
                 let value = flag_value(flag, inline, &mut rest)?;
                 cors_origins.push(value);
@@ -165,6 +174,15 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
         return Err(format!("write key {bad:?} must not contain ':' or control characters"));
     }
     let cors_origins = cors_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
+    let model_every = match model_every.or_else(|| env("PERSONA_MODEL_EVERY")) {
+        None => 0,
+        Some(n) => n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n <= 86_400)
+            .ok_or("--model-every must be 0 (never) to 86400 seconds")?,
+    };
     Ok(Command::Run(Config {
         addr: addr.or_else(|| env("PERSONA_ADDR")).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
         db: db.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into(),
@@ -172,6 +190,7 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
         dist: dist.or_else(|| env("PERSONA_DIST")).unwrap_or_else(|| "dist".to_owned()).into(),
         cors_origins,
         write_keys,
+        model_every,
     }))
 }
 
@@ -268,6 +287,15 @@ mod tests {
         assert_eq!(config.dist, PathBuf::from("dist"));
         assert!(config.cors_origins.is_empty());
         assert!(config.write_keys.is_empty());
+        assert_eq!(config.model_every, 0, "the model is not rebuilt unless asked");
+    }
+
+    #[test]
+    fn model_every() {
+        assert_eq!(run(&["--model-every", "300"], &[]).map(|c| c.model_every), Ok(300));
+        assert_eq!(run(&[], &[("PERSONA_MODEL_EVERY", "60")]).map(|c| c.model_every), Ok(60));
+        assert!(run(&["--model-every", "90000"], &[]).unwrap_err().contains("0 (never) to 86400"));
+        assert!(run(&["--model-every=soon"], &[]).is_err());
     }
 
     #[test]

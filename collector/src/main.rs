@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use config::Command;
+use persona::core::recommend;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -86,6 +87,9 @@ async fn serve(config: config::Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if config.model_every > 0 {
+        rebuild_model_every(config.db.clone(), std::time::Duration::from_secs(config.model_every));
+    }
     println!("collector listening on http://{addr} (db: {})", config.db.display());
     let _ = std::io::stdout().flush();
     axum::serve(listener, app)
@@ -94,6 +98,30 @@ async fn serve(config: config::Config) -> Result<(), String> {
         .map_err(|e| format!("server error: {e}"))?;
     eprintln!("collector: shut down");
     Ok(())
+}
+
+/// Rebuilds the recommendations model from the stored events every `every`, on a thread of its
+/// own with its own database connection (SQLite's WAL lets it read while ingest writes), into the
+/// file `GET /v1/model` serves. A failed build is reported and the last model stays.
+fn rebuild_model_every(db: std::path::PathBuf, every: std::time::Duration) {
+    let out = db.with_file_name(config::MODEL_FILE);
+    let spawned = std::thread::Builder::new().name("model".to_owned()).spawn(move || loop {
+        std::thread::sleep(every);
+        let built = store::Store::open(&db).and_then(|store| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let built =
+                model::build(&store, recommend::DEFAULT_NEIGHBOURS, recommend::DEFAULT_WINDOW_DAYS, now)?;
+            model::write(&out, &built.model)
+        });
+        if let Err(message) = built {
+            eprintln!("collector: the recommendations model was not rebuilt: {message}");
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("collector: cannot start rebuilding the recommendations model: {e}");
+    }
 }
 
 /// Resolves on the first SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -203,3 +203,37 @@ fn the_model_command_builds_from_stored_orders_and_the_server_serves_it() {
     assert!(now - built < 60_000, "built just now: {built}");
     assert!(dir.path().join("data/nested/recs-model.json").is_file());
 }
+
+#[test]
+fn with_model_every_the_server_rebuilds_the_model_from_new_events() {
+    let dir = TempDir::new();
+    let collector = Collector::start(&dir, &["--model-every", "1"]);
+    let order = |id: &str, products: &[&str]| {
+        json!({"messageId": id, "type": "track", "event": "Order Completed", "anonymousId": "a-1",
+               "properties": {"order_id": id, "products": products.iter().map(|p| json!({"product_id": p})).collect::<Vec<_>>()}})
+    };
+    assert_eq!(collector.post_batch(&json!({"batch": [order("o-1", &["tent", "stove"])]})).0, 200);
+    // Rebuilt within a few seconds, with no `collector model` run.
+    let products = |model: &serde_json::Value| model["products"].as_array().map_or(0, Vec::len);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut model = serde_json::Value::Null;
+    while std::time::Instant::now() < deadline {
+        let (status, body) = collector.get_json("/v1/model");
+        if status == 200 && products(&body) == 2 {
+            model = body;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(products(&model), 2, "the rebuilt model: {model}");
+    // A later order shows up in a later model.
+    assert_eq!(collector.post_batch(&json!({"batch": [order("o-2", &["tent", "lamp"])]})).0, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while std::time::Instant::now() < deadline && products(&collector.get_json("/v1/model").1) != 3 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let (_, model) = collector.get_json("/v1/model");
+    assert_eq!(products(&model), 3);
+    let tent = model["products"].as_array().unwrap().iter().position(|p| p == "tent").unwrap();
+    assert_eq!(model["popularity"][tent], 2);
+}

@@ -25,6 +25,8 @@ pub mod eval;
 
 /// Products a model keeps per product and relation (the highest scores). 20.
 pub const DEFAULT_NEIGHBOURS: usize = 20;
+/// Days a model's trending counts cover, before it was built. 7.
+pub const DEFAULT_WINDOW_DAYS: u32 = 7;
 
 /// Ranks `scores` (product position, score), best first; equal scores go to the more popular
 /// product, then the lower position.
