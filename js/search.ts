@@ -51,7 +51,11 @@ function error(code: string, message: string): PersonaError {
 }
 
 const warned = new Set<string>();
-/** A console warning, once per code (a console that throws must not break the page). */
+/**
+ * A console warning, once per code (a console that throws must not break the page). It repeats
+ * `warnOnce` of `index.ts` on purpose, like `error` above: importing it would pull the whole SDK
+ * into this chunk.
+ */
 function warnOnce(code: string, message: string): void {
   if (warned.has(code)) return;
   warned.add(code);

@@ -107,17 +107,11 @@ fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<
         };
         *slot = Some(flag_value(flag, inline, &mut rest)?);
     }
-    let db: PathBuf = db.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into();
-    let neighbours = match neighbours {
-        None => persona::core::recommend::DEFAULT_NEIGHBOURS,
-        Some(n) => n.parse().ok().filter(|n| (1..=200).contains(n)).ok_or("--neighbours must be 1 to 200")?,
-    };
-    let window_days = match window {
-        None => persona::core::recommend::DEFAULT_WINDOW_DAYS,
-        Some(n) => {
-            n.parse().ok().filter(|n| (1..=365).contains(n)).ok_or("--window-days must be 1 to 365")?
-        }
-    };
+    let db = database(db, &env);
+    let neighbours = bounded(neighbours, persona::core::recommend::DEFAULT_NEIGHBOURS, 1..=200)
+        .ok_or("--neighbours must be 1 to 200")?;
+    let window_days = bounded(window, persona::core::recommend::DEFAULT_WINDOW_DAYS, 1..=365)
+        .ok_or("--window-days must be 1 to 365")?;
     let out = out.map_or_else(|| db.with_file_name(MODEL_FILE), PathBuf::from);
     Ok(Command::Model(ModelConfig { db, out, neighbours, window_days }))
 }
@@ -174,24 +168,34 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
         return Err(format!("write key {bad:?} must not contain ':' or control characters"));
     }
     let cors_origins = cors_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
-    let model_every = match model_every.or_else(|| env("PERSONA_MODEL_EVERY")) {
-        None => 0,
-        Some(n) => n
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| *n <= 86_400)
-            .ok_or("--model-every must be 0 (never) to 86400 seconds")?,
-    };
+    let model_every = bounded(model_every.or_else(|| env("PERSONA_MODEL_EVERY")), 0, 0..=86_400)
+        .ok_or("--model-every must be 0 (never) to 86400 seconds")?;
     Ok(Command::Run(Config {
         addr: addr.or_else(|| env("PERSONA_ADDR")).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
-        db: db.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into(),
+        db: database(db, &env),
         www: www.or_else(|| env("PERSONA_WWW")).unwrap_or_else(|| "www".to_owned()).into(),
         dist: dist.or_else(|| env("PERSONA_DIST")).unwrap_or_else(|| "dist".to_owned()).into(),
         cors_origins,
         write_keys,
         model_every,
     }))
+}
+
+/// The database path: the flag, else `PERSONA_DB`, else `data/persona.db`.
+fn database(flag: Option<String>, env: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    flag.or_else(|| env("PERSONA_DB")).unwrap_or_else(|| "data/persona.db".to_owned()).into()
+}
+
+/// A number flag's value: `default` when not given, `None` when it is not a number in `range`.
+fn bounded<T: std::str::FromStr + PartialOrd>(
+    value: Option<String>,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Option<T> {
+    match value {
+        None => Some(default),
+        Some(text) => text.trim().parse().ok().filter(|n| range.contains(n)),
+    }
 }
 
 /// The items of a comma-separated list, trimmed, without empty ones.

@@ -20,8 +20,9 @@ use crate::core::search::{text, Index};
 use crate::core::value::Value;
 use crate::prelude::*;
 
+use super::content::Features;
 use super::model::stored;
-use super::strategy::{self, Features, Inputs, Link, Match, Request, Shopper, STRATEGIES};
+use super::strategy::{self, Inputs, Link, Match, Request, Shopper, Strategy};
 use super::Model;
 
 /// Days after which a model is stale. Default 30; range 1 to 3,650 (the `maxAgeDays` option).
@@ -122,7 +123,7 @@ impl Recommender {
         if let Some((code, message)) = &self.warning {
             warnings.push(warn(code, message));
         }
-        let strategy_name = STRATEGIES.get(request.strategy).copied().unwrap_or_default();
+        let strategy_name = request.strategy.name();
         let empty = |warnings: Vec<Value>| {
             Value::object()
                 .with("strategy", strategy_name)
@@ -183,7 +184,7 @@ fn request(o: &Value) -> Result<Request> {
     }
     let mut r = Request::default();
     let name = o.get("strategy").and_then(Value::as_str).unwrap_or_default();
-    r.strategy = STRATEGIES.iter().position(|s| *s == name).ok_or(Error::OptionInvalid("strategy"))?;
+    r.strategy = Strategy::named(name).ok_or(Error::OptionInvalid("strategy"))?;
     r.product = match o.get("product_id").or_else(|| o.get("productId")) {
         None | Some(Value::Null) => None,
         v => Some(crate::core::search::build::id_text(v).ok_or(Error::OptionInvalid("product_id"))?),

@@ -13,6 +13,7 @@
 //! the candidates) is in this module's tests; the builder's cosine reproduces the dataset
 //! README's baselines (cosine NDCG@10 0.2188, shown there as .219; popularity 0.205).
 
+pub mod content;
 pub mod engine;
 pub mod model;
 pub mod strategy;

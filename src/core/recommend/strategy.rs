@@ -23,21 +23,53 @@
 //! products come first, in the order given.
 
 use crate::core::rank::Visitor;
-use crate::core::search::{text, Index, NOT_IN_NAME};
+use crate::core::search::Index;
 use crate::prelude::*;
 
-use super::{Model, Neighbour};
+use super::content::{similarity, Features};
+use super::Model;
 
-/// The strategies, by name.
-pub const STRATEGIES: [&str; 7] = [
-    "recently_viewed",
-    "similar",
-    "bought_together",
-    "viewed_together",
-    "complementary",
-    "trending",
-    "for_you",
-];
+/// The strategies (their names in the API are in [`Strategy::ALL`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// `recently_viewed`.
+    RecentlyViewed,
+    /// `similar`.
+    Similar,
+    /// `bought_together`.
+    BoughtTogether,
+    /// `viewed_together`.
+    ViewedTogether,
+    /// `complementary`.
+    Complementary,
+    /// `trending`.
+    Trending,
+    /// `for_you`.
+    ForYou,
+}
+
+impl Strategy {
+    /// Every strategy with its name.
+    pub const ALL: [(Strategy, &'static str); 7] = [
+        (Strategy::RecentlyViewed, "recently_viewed"),
+        (Strategy::Similar, "similar"),
+        (Strategy::BoughtTogether, "bought_together"),
+        (Strategy::ViewedTogether, "viewed_together"),
+        (Strategy::Complementary, "complementary"),
+        (Strategy::Trending, "trending"),
+        (Strategy::ForYou, "for_you"),
+    ];
+
+    /// The strategy called `name`.
+    pub fn named(name: &str) -> Option<Strategy> {
+        Strategy::ALL.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
+    }
+
+    /// Its name in the API.
+    pub fn name(self) -> &'static str {
+        Strategy::ALL.iter().find(|(s, _)| *s == self).map_or("", |(_, n)| n)
+    }
+}
 
 /// Weight of each older anchor in `for_you`: the newest counts 1, the next 0.7, then 0.49...
 pub const RECENCY_DECAY: f32 = 0.7;
@@ -76,8 +108,8 @@ impl Match {
 /// One recommendation request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
-    /// Position in [`STRATEGIES`].
-    pub strategy: usize,
+    /// The strategy.
+    pub strategy: Strategy,
     /// The anchor product's id.
     pub product: Option<String>,
     /// Picks returned, 1 to 100. Default 10.
@@ -103,7 +135,7 @@ pub struct Request {
 impl Default for Request {
     fn default() -> Request {
         Request {
-            strategy: 0,
+            strategy: Strategy::Trending,
             product: None,
             limit: 10,
             in_stock: true,
@@ -183,99 +215,6 @@ impl Link {
     }
 }
 
-/// What content similarity reads per product, computed once per catalog.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Features {
-    /// Per product, its name's words (term positions in the index).
-    names: Vec<Vec<u32>>,
-    /// Per product, its tags, folded.
-    tags: Vec<Vec<String>>,
-    /// Per product, its price band, folded as profile affinities are ("" without a price).
-    bands: Vec<String>,
-    /// Per term, its weight: ln(1 + products / products with it in their name).
-    weights: Vec<f32>,
-}
-
-impl Features {
-    /// The features of `index`'s products.
-    pub fn new(index: &Index) -> Features {
-        let n = index.products.len();
-        let mut names: Vec<Vec<u32>> = vec![Vec::new(); n];
-        let mut weights = Vec::with_capacity(index.terms.len());
-        for (t, term) in index.terms.iter().enumerate() {
-            let (start, len) = (term.start as usize, term.len as usize);
-            let mut in_names = 0u32;
-            for at in start..start + len {
-                if index.name_positions.get(at).is_some_and(|p| *p != NOT_IN_NAME) {
-                    if let Some(list) = index.docs.get(at).and_then(|d| names.get_mut(*d as usize)) {
-                        list.push(t as u32);
-                        in_names += 1;
-                    }
-                }
-            }
-            weights.push(crate::core::num::ln(1.0 + n as f64 / f64::from(in_names.max(1))) as f32);
-        }
-        let tags = index.products.iter().map(|p| p.tags.iter().map(|t| text::fold(t)).collect()).collect();
-        let bands = index
-            .products
-            .iter()
-            .map(|p| {
-                if p.price.is_finite() {
-                    text::fold(crate::core::profile::price_band(p.price))
-                } else {
-                    String::new()
-                }
-            })
-            .collect();
-        Features { names, tags, weights, bands }
-    }
-}
-
-/// Content similarity of products `a` and `b` in [0, 1]: shared categories (weight 3), the same
-/// brand (1), the same price band (0.5), shared tags (2) and name words weighted by rarity (2).
-pub fn similarity(index: &Index, features: &Features, a: u32, b: u32) -> f32 {
-    let (Some(pa), Some(pb)) = (index.products.get(a as usize), index.products.get(b as usize)) else {
-        return 0.0;
-    };
-    let mut score = 0.0;
-    let shared = pa.category_values.iter().filter(|c| pb.category_values.contains(c)).count();
-    let most = pa.category_values.len().max(pb.category_values.len()).max(1);
-    score += 3.0 * shared as f32 / most as f32;
-    if pa.brand_value != u32::MAX && pa.brand_value == pb.brand_value {
-        score += 1.0;
-    }
-    if pa.price.is_finite()
-        && pb.price.is_finite()
-        && crate::core::profile::price_band(pa.price) == crate::core::profile::price_band(pb.price)
-    {
-        score += 0.5;
-    }
-    let empty = Vec::new();
-    let (ta, tb) =
-        (features.tags.get(a as usize).unwrap_or(&empty), features.tags.get(b as usize).unwrap_or(&empty));
-    let both = ta.iter().filter(|t| tb.contains(t)).count();
-    let union = ta.len() + tb.len() - both;
-    if union > 0 {
-        score += 2.0 * both as f32 / union as f32;
-    }
-    let none = Vec::new();
-    let (na, nb) =
-        (features.names.get(a as usize).unwrap_or(&none), features.names.get(b as usize).unwrap_or(&none));
-    let weight = |t: &u32| features.weights.get(*t as usize).copied().unwrap_or(0.0);
-    let (mut common, mut all) = (0.0, 0.0);
-    for t in na {
-        all += weight(t);
-        if nb.contains(t) {
-            common += weight(t);
-        }
-    }
-    all += nb.iter().filter(|t| !na.contains(t)).map(weight).sum::<f32>();
-    if all > 0.0 {
-        score += 2.0 * common / all;
-    }
-    score / 8.5
-}
-
 /// The inputs of one recommendation.
 pub struct Inputs<'a> {
     /// The catalog.
@@ -309,25 +248,18 @@ impl Inputs<'_> {
             return Vec::new();
         };
         let lists = if bought { &model.bought } else { &model.viewed };
-        let from = model.popularity.get(m as usize).copied().unwrap_or(0).max(1) as f32;
-        lists
-            .get(m as usize)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|Neighbour { product, score }| {
-                let d = link.doc.get(*product as usize).copied().filter(|d| *d != u32::MAX)?;
-                let mut s = *score;
-                if bought {
-                    // The same blend as `together::scores`: cosine plus a share of P(b | a).
-                    let to = model.popularity.get(*product as usize).copied().unwrap_or(0) as f32;
-                    s *= 1.0
-                        + super::together::CONDITIONAL_WEIGHT
-                            * crate::core::num::sqrt(f64::from(to / from)) as f32;
-                }
-                Some((d, s))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for n in lists.get(m as usize).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(d) = link.doc.get(n.product as usize).copied().filter(|d| *d != u32::MAX) {
+                let score = if bought {
+                    super::together::weigh(model, m, n, super::together::CONDITIONAL_WEIGHT)
+                } else {
+                    n.score
+                };
+                out.push((d, score));
+            }
+        }
+        out
     }
 
     /// Product `doc`'s popularity: trending (`trending`) or all-time orders from the model, else
@@ -343,6 +275,24 @@ impl Inputs<'_> {
             None => self.index.products.get(doc as usize).map_or(0.0, |p| p.popularity.max(0.0) as f32),
         };
         raw / (raw + 1.0)
+    }
+
+    /// The visitor's affinity for every product, divided by the largest, so in [0, 1] (all 0 for
+    /// a visitor without affinities).
+    fn affinities(&self) -> Vec<f32> {
+        let mut all: Vec<f32> = Vec::with_capacity(self.index.products.len());
+        let mut top = 0.0f32;
+        for doc in 0..self.index.products.len() as u32 {
+            let a = self.affinity(doc);
+            top = top.max(a);
+            all.push(a);
+        }
+        if top > 0.0 {
+            for a in &mut all {
+                *a /= top;
+            }
+        }
+        all
     }
 
     /// The visitor's affinity for product `doc` (unnormalised; 0 for none).
@@ -475,7 +425,7 @@ fn best(
 /// The picks for `request`, best first, at most `request.limit`; and whether the popularity
 /// fallback filled any of them.
 pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
-    let strategy = STRATEGIES.get(request.strategy).copied().unwrap_or("trending");
+    let strategy = request.strategy;
     let shopper = inputs.shopper;
     let anchor = request.product.as_deref().and_then(|id| inputs.doc(id));
     let purchased = inputs.docs(&shopper.purchased);
@@ -496,10 +446,10 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
     for d in &purchased {
         replaced.extend(inputs.categories(*d).iter().filter(|c| rules.iter().any(|(from, _)| from == *c)));
     }
-    let keeps_replaced = strategy == "similar";
+    let keeps_replaced = strategy == Strategy::Similar;
     // `for_you` starts from the last viewed products: the recently viewed widget shows those.
     let mut anchors: Vec<u32> = Vec::new();
-    if strategy == "for_you" {
+    if strategy == Strategy::ForYou {
         anchors.extend(viewed.iter().take(request.recent));
     }
     let passes = |doc: u32| -> bool {
@@ -539,19 +489,19 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
         }
     };
     match strategy {
-        "recently_viewed" => {
+        Strategy::RecentlyViewed => {
             let n = viewed.len() as f32;
             for (i, doc) in viewed.iter().enumerate() {
                 found.add(*doc, n - i as f32, "recently_viewed", None);
             }
         }
-        "similar" => {
+        Strategy::Similar => {
             if let Some(a) = anchor.or(viewed.first().copied()) {
                 content(&mut found, a, 1.0, "similar");
             }
         }
-        "bought_together" | "viewed_together" => {
-            let bought = strategy == "bought_together";
+        Strategy::BoughtTogether | Strategy::ViewedTogether => {
+            let bought = strategy == Strategy::BoughtTogether;
             let reason = if bought { "bought_together" } else { "viewed_together" };
             for a in &context {
                 for (doc, score) in inputs.neighbours(*a, bought) {
@@ -576,7 +526,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                 }
             }
         }
-        "complementary" => {
+        Strategy::Complementary => {
             let with_rule = |d: &u32| !inputs.complements(*d, &rules).is_empty();
             let from = anchor
                 .or_else(|| purchased.iter().copied().find(with_rule))
@@ -587,19 +537,13 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                 let targets = inputs.complements(a, &rules);
                 let neighbours: Vec<(u32, f32)> =
                     inputs.neighbours(a, true).into_iter().chain(inputs.neighbours(a, false)).collect();
-                let affinities: Vec<f32> =
-                    (0..inputs.index.products.len() as u32).map(|d| inputs.affinity(d)).collect();
-                let top = affinities.iter().copied().fold(0.0f32, f32::max);
+                let affinities = inputs.affinities();
                 for doc in 0..inputs.index.products.len() as u32 {
                     if !inputs.in_any(doc, &targets) {
                         continue;
                     }
                     let model: f32 = neighbours.iter().filter(|(d, _)| *d == doc).map(|(_, s)| s).sum();
-                    let mine = if top > 0.0 {
-                        affinities.get(doc as usize).copied().unwrap_or(0.0) / top
-                    } else {
-                        0.0
-                    };
+                    let mine = affinities.get(doc as usize).copied().unwrap_or(0.0);
                     // Every product of a complement category is a candidate (the small base).
                     let score = model
                         + similarity(inputs.index, inputs.features, a, doc)
@@ -609,7 +553,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                 }
             }
         }
-        "for_you" => {
+        Strategy::ForYou => {
             let mut anchors = anchors.clone();
             for d in cart.iter().chain(&purchased) {
                 if !anchors.contains(d) {
@@ -649,16 +593,11 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
                 }
                 weight *= RECENCY_DECAY;
             }
-            let affinities: Vec<f32> =
-                (0..inputs.index.products.len() as u32).map(|d| inputs.affinity(d)).collect();
-            let top = affinities.iter().copied().fold(0.0f32, f32::max);
-            if top > 0.0 {
-                for (doc, a) in affinities.iter().enumerate() {
-                    found.add(doc as u32, AFFINITY_WEIGHT * a / top, "affinity", None);
-                }
+            for (doc, a) in inputs.affinities().iter().enumerate() {
+                found.add(doc as u32, AFFINITY_WEIGHT * a, "affinity", None);
             }
         }
-        _ => {
+        Strategy::Trending => {
             let reason = if inputs.model.is_some() { "trending" } else { "popular" };
             for doc in 0..inputs.index.products.len() as u32 {
                 found.add(doc, inputs.popularity(doc, true), reason, None);
@@ -685,7 +624,7 @@ pub fn recommend(inputs: &Inputs, request: &Request) -> (Vec<Pick>, bool) {
     // Popularity fills what is left, except for recently viewed (the visitor's own history) and
     // complements (only the rule's categories complete a product).
     let mut filled = false;
-    if picks.len() < request.limit && strategy != "recently_viewed" && !ruled {
+    if picks.len() < request.limit && strategy != Strategy::RecentlyViewed && !ruled {
         let popular = (0..inputs.index.products.len() as u32)
             .filter(|d| passes(*d) && !picks.iter().any(|p| p.doc == *d))
             .map(|doc| {

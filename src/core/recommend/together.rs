@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use super::Model;
+use super::{Model, Neighbour};
 
 /// How much P(b | a) adds to the cosine of a neighbour `b` of `a`. 0.25: chosen by rolling
 /// validation inside the training baskets of the groceries set (`eval.rs`); range 0 (plain
@@ -20,19 +20,21 @@ pub fn scores(model: &Model, context: &[u32], limit: usize) -> Vec<(u32, f32)> {
     blend(model, context, limit, CONDITIONAL_WEIGHT)
 }
 
+/// The score of `n`, a bought-together neighbour of model product `from`: its cosine plus
+/// `alpha` times P(n | from), written as `cosine · (1 + alpha · √(popularity n / popularity from))`.
+pub fn weigh(model: &Model, from: u32, n: &Neighbour, alpha: f32) -> f32 {
+    let pop = |p: u32| model.popularity.get(p as usize).copied().unwrap_or(0) as f32;
+    n.score * (1.0 + alpha * crate::core::num::sqrt(f64::from(pop(n.product) / pop(from).max(1.0))) as f32)
+}
+
 /// [`scores`] with the conditional weight `alpha`.
 pub fn blend(model: &Model, context: &[u32], limit: usize, alpha: f32) -> Vec<(u32, f32)> {
-    let pop = |p: u32| model.popularity.get(p as usize).copied().unwrap_or(0) as f32;
     let mut out: Vec<(u32, f32)> = Vec::new();
     for p in context {
-        let from = pop(*p).max(1.0);
         for n in model.bought.get(*p as usize).map(Vec::as_slice).unwrap_or_default() {
-            if context.contains(&n.product) {
-                continue;
+            if !context.contains(&n.product) {
+                out.push((n.product, weigh(model, *p, n, alpha)));
             }
-            let score =
-                n.score * (1.0 + alpha * crate::core::num::sqrt(f64::from(pop(n.product) / from)) as f32);
-            out.push((n.product, score));
         }
     }
     // One entry per product, its scores summed.
