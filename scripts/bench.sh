@@ -25,3 +25,5 @@ node bench/rerank-quality.mjs
 node bench/recommend-baskets.mjs
 node bench/recommend-quality.mjs
 node bench/recommend-speed.mjs
+node bench/load.mjs
+node bench/insights.mjs

@@ -13,5 +13,5 @@ cargo build --release -p collector
 # (PERSONA_MODEL_EVERY seconds; 0 never).
 target/release/collector model --db "${PERSONA_DB:-data/persona.db}"
 export PERSONA_MODEL_EVERY="${PERSONA_MODEL_EVERY:-300}"
-echo "demo shop: http://${PERSONA_ADDR:-127.0.0.1:8080}/  (Ctrl-C to stop)"
+echo "demo shop: http://${PERSONA_ADDR:-127.0.0.1:8080}/  dashboard: http://${PERSONA_ADDR:-127.0.0.1:8080}/dashboard/  (Ctrl-C to stop)"
 exec target/release/collector "$@"

@@ -38,7 +38,10 @@
  *                     (tracked by persona's search autotracking: the input carries data-persona-search)
  *   Product Added     {product_id, name, brand, category, price, tags, quantity: 1, cart_id}   #add-to-cart, #qv-add
  *   Product Removed   {product_id, name, brand, category, price, tags, quantity, cart_id}       .remove-line
+ *   Product List Viewed {list_id: "search", query, products: [{product_id, position}]}  search results shown (the first 20;
+ *                                                                                         empty when nothing matched)
  *   Cart Viewed       {cart_id, products: [{product_id, price, quantity}]}                 cart page load
+ *   Checkout Started  {cart_id, value, currency, products: [{product_id, price, quantity}]}  #checkout, before the order
  *   Order Completed   {order_id, revenue, currency, products: [{product_id, name, price, quantity, category, brand}],
  *                      total, shipping}                                                   #checkout, then the cart is cleared;
  *                                                                                         #qv-buy (this product only; the cart stays)
@@ -51,7 +54,7 @@ import { initPanel } from "./panel.js";
 import { initHero } from "./hero.js";
 import { initQuickView } from "./quickview.js";
 import { icon, placeholder } from "./art.js";
-import { $, esc, label, money, params, priceHtml, productProps, round2, track, trackProductViewed } from "./util.js";
+import { $, CURRENCY, esc, label, money, params, priceHtml, productProps, round2, track, trackProductViewed } from "./util.js";
 import { CART_KEY, FREE_SHIPPING_FROM, SHIPPING, addToCart, cartCount, ensureCartId, placeOrder, readCart, updateCartCount, writeCart } from "./cart.js";
 
 const HOME_PER_CATEGORY = 8;
@@ -428,6 +431,13 @@ async function renderSearch() {
   if (params.get("category")) filters.category = params.get("category");
   if (params.get("instock")) filters.inStock = true;
   const { products: results, total, facets, engine } = await findProducts(query, filters);
+  // The results list, with its query: an empty one is a search that found nothing, which the
+  // collector's dashboard lists for the shop's merchandisers.
+  track("Product List Viewed", {
+    list_id: "search",
+    query,
+    products: results.slice(0, 20).map((p, i) => ({ product_id: p.id, position: i + 1 })),
+  });
   // "Products Searched" is tracked by persona itself: the header's search input carries
   // data-persona-search, so submitting the form is the search event; product clicks after it
   // carry the query, which is how persona learns what this visitor wants for it.
@@ -535,8 +545,15 @@ function removeLine(productId) {
 }
 
 function checkout() {
-  const lines = cartLines(readCart());
+  const cart = readCart();
+  const lines = cartLines(cart);
   if (!lines.length) return;
+  track("Checkout Started", {
+    cart_id: cart.cart_id,
+    value: round2(lines.reduce((s, l) => s + l.product.price * l.quantity, 0)),
+    currency: CURRENCY,
+    products: lines.map((l) => ({ product_id: l.product.id, price: l.product.price, quantity: l.quantity })),
+  });
   const { order_id, total, count } = placeOrder(lines);
   writeCart({ cart_id: null, items: [] });
 

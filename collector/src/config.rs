@@ -15,6 +15,12 @@ USAGE:
                            views and write it (default: recs-model.json next to the database),
                            then exit; K neighbours per product, 1-200 (default 20); trending
                            counts the last D days, 1-365 (default 7)
+    collector export [--db PATH] [--format jsonl|csv] [--out FILE] [--from DAY] [--to DAY]
+                           write the stored events (days YYYY-MM-DD, UTC, inclusive) for a
+                           warehouse: JSON lines (default) or CSV, to FILE or standard output
+    collector seed [--db PATH] [--events N] [--days D]
+                           add N simulated shop events (default 100000) spread over the last D
+                           days (default 30) to the database, for demos and benchmarks
 
 OPTIONS:
     --addr ADDR            listen address (env PERSONA_ADDR; default 127.0.0.1:8080; port 0 picks one)
@@ -29,6 +35,12 @@ OPTIONS:
     --write-key KEY        require this write key on ingest; repeatable (env PERSONA_WRITE_KEYS,
                            comma-separated; default: no key needed). Sent as writeKey in the
                            body or as Authorization: Basic base64(KEY + \":\")
+    --secret-key KEY       a secret key (at least 16 characters); repeatable (env PERSONA_SECRET_KEYS,
+                           comma-separated). Server-side events need one (Authorization: Bearer KEY
+                           on POST /v1/batch), and so do the read endpoints once one is set.
+                           Default: none; the read endpoints are open (development only)
+    --retention-days N     delete events (and the dashboard's counts) older than N days, at start
+                           and every hour, 0-36500 (env PERSONA_RETENTION_DAYS; default 0: keep all)
     -h, --help             print this help
 
 ENDPOINTS:
@@ -40,6 +52,14 @@ ENDPOINTS:
     GET  /health      {\"ok\":true,\"events\":N}
     GET  /v1/model    the latest recommendations model (recs-model.json next to the database),
                       404 not_found until `collector model` has written one
+    GET  /v1/insights the dashboard's numbers (?from=YYYY-MM-DD &to= &channel=)
+    GET  /v1/experiments
+                      experiment results (?goal=Order%20Completed &from= &to= &weights=0.5,0.5)
+    GET  /v1/profile/USER_ID
+                      what the shop's systems sent about a customer, shaped for p.profile.import
+    GET  /v1/export   events as JSON lines or CSV (?format=jsonl|csv &from= &to= &after=ID
+                      &limit=10000; the next page starts after the X-Next-After header's id)
+    GET  /dashboard/  the dashboard: channels, funnel, revenue, searches, segments, experiments
 ";
 
 /// The collector's settings.
@@ -61,7 +81,17 @@ pub struct Config {
     /// (the default) never rebuilds. Shorter follows the shop's traffic sooner; each rebuild reads
     /// every stored order and product view.
     pub model_every: u64,
+    /// Secret keys: server-side events (`Authorization: Bearer KEY` on `POST /v1/batch`) and the
+    /// read endpoints (events, insights, experiments, profiles, export, the dashboard's data) need
+    /// one. Empty: no server-side ingest, and the read endpoints are open (development).
+    pub secret_keys: Vec<String>,
+    /// Days events are kept, 1 to 36,500; older events and aggregates are deleted at start and
+    /// every hour. 0 (the default) keeps everything.
+    pub retention_days: u32,
 }
+
+/// Shortest secret key accepted: it guards every visitor's data.
+pub const MIN_SECRET_CHARS: usize = 16;
 
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +100,47 @@ pub enum Command {
     Run(Config),
     /// Build the recommendations model and exit.
     Model(ModelConfig),
+    /// Write the stored events to a file or standard output and exit.
+    Export(ExportConfig),
+    /// Fill a database with a simulated shop's traffic and exit.
+    Seed(SeedConfig),
     /// Print [`USAGE`] and exit.
     Help,
+}
+
+/// The formats `collector export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One JSON object per line: the stored event as received plus `receivedAt`, `at`, `channel`.
+    Jsonl,
+    /// A header row, then one row per event (RFC 4180 quoting; `properties` and `context` as JSON).
+    Csv,
+}
+
+/// Settings of `collector export`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportConfig {
+    /// The database read.
+    pub db: PathBuf,
+    /// The format.
+    pub format: ExportFormat,
+    /// The file written; `None`: standard output.
+    pub out: Option<PathBuf>,
+    /// First day exported (UTC day number); `None`: from the first event.
+    pub from: Option<i64>,
+    /// Last day exported, inclusive; `None`: to the last event.
+    pub to: Option<i64>,
+}
+
+/// Settings of `collector seed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedConfig {
+    /// The database filled (created when missing).
+    pub db: PathBuf,
+    /// Events written, 1 to 100,000,000. Default 100,000.
+    pub events: u64,
+    /// Days back from today the traffic is spread over, 1 to 3,650. Default 30.
+    pub days: u32,
 }
 
 /// Settings of `collector model`.
@@ -116,11 +185,73 @@ fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<
     Ok(Command::Model(ModelConfig { db, out, neighbours, window_days }))
 }
 
+/// The values of a subcommand's flags, by name (each of `names`), or `Help`.
+fn subcommand_flags<const N: usize>(
+    command: &str,
+    args: &[String],
+    names: [&str; N],
+) -> Result<Option<[Option<String>; N]>, String> {
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let Some((flag, inline)) = split_flag(arg) else { return Ok(None) };
+        let Some(i) = names.iter().position(|n| *n == flag) else {
+            return Err(format!("unknown argument {arg:?} for {command} (try --help)"));
+        };
+        values[i] = Some(flag_value(flag, inline, &mut rest)?);
+    }
+    Ok(Some(values))
+}
+
+/// Parses `collector export`'s arguments (after `export`).
+fn parse_export(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let Some([db, format, out, from, to]) =
+        subcommand_flags("export", args, ["--db", "--format", "--out", "--from", "--to"])?
+    else {
+        return Ok(Command::Help);
+    };
+    let format = match format.as_deref() {
+        None | Some("jsonl") => ExportFormat::Jsonl,
+        Some("csv") => ExportFormat::Csv,
+        Some(other) => return Err(format!("--format must be jsonl or csv, not {other:?}")),
+    };
+    let day = |flag: &str, value: Option<String>| -> Result<Option<i64>, String> {
+        value
+            .map(|v| {
+                crate::clock::parse_day(&v)
+                    .ok_or_else(|| format!("{flag} must be a date YYYY-MM-DD, not {v:?}"))
+            })
+            .transpose()
+    };
+    Ok(Command::Export(ExportConfig {
+        db: database(db, &env),
+        format,
+        out: out.map(PathBuf::from),
+        from: day("--from", from)?,
+        to: day("--to", to)?,
+    }))
+}
+
+/// Parses `collector seed`'s arguments (after `seed`).
+fn parse_seed(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
+    let Some([db, events, days]) = subcommand_flags("seed", args, ["--db", "--events", "--days"])? else {
+        return Ok(Command::Help);
+    };
+    Ok(Command::Seed(SeedConfig {
+        db: database(db, &env),
+        events: bounded(events, 100_000, 1..=100_000_000).ok_or("--events must be 1 to 100000000")?,
+        days: bounded(days, 30, 1..=3650).ok_or("--days must be 1 to 3650")?,
+    }))
+}
+
 /// Parses the arguments (without the program name); `env` looks up an environment variable.
 pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
     let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    if args.first().is_some_and(|a| a == "model") {
-        return parse_model(args.get(1..).unwrap_or_default(), env);
+    match args.first().map(String::as_str) {
+        Some("model") => return parse_model(args.get(1..).unwrap_or_default(), env),
+        Some("export") => return parse_export(args.get(1..).unwrap_or_default(), env),
+        Some("seed") => return parse_seed(args.get(1..).unwrap_or_default(), env),
+        _ => {}
     }
     let mut addr = None;
     let mut db = None;
@@ -129,6 +260,8 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
     let mut cors_origins = Vec::new();
     let mut write_keys = Vec::new();
     let mut model_every = None;
+    let mut secret_keys = Vec::new();
+    let mut retention = None;
 
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -139,6 +272,12 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
             "--www" => &mut www,
             "--dist" => &mut dist,
             "--model-every" => &mut model_every,
+            "--retention-days" => &mut retention,
+            "--secret-key" => {
+                let value = flag_value(flag, inline, &mut rest)?;
+                secret_keys.push(value);
+                continue;
+            }
             "--cors-origin" => {
                 let value = flag_value(flag, inline, &mut rest)?;
                 cors_origins.push(value);
@@ -167,6 +306,25 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
     if let Some(bad) = write_keys.iter().find(|k| k.chars().any(|c| c.is_control() || c == ':')) {
         return Err(format!("write key {bad:?} must not contain ':' or control characters"));
     }
+    if secret_keys.is_empty() {
+        secret_keys = list(env("PERSONA_SECRET_KEYS"));
+    }
+    if let Some(bad) =
+        secret_keys.iter().find(|k| k.len() < MIN_SECRET_CHARS || k.chars().any(char::is_control))
+    {
+        return Err(format!(
+            "secret key {:?}... must be at least {MIN_SECRET_CHARS} characters without control characters",
+            bad.chars().take(3).collect::<String>()
+        ));
+    }
+    if let Some(shared) = secret_keys.iter().find(|k| write_keys.contains(k)) {
+        return Err(format!(
+            "secret key {:?}... is also a write key: write keys are public (pages carry them)",
+            shared.chars().take(3).collect::<String>()
+        ));
+    }
+    let retention_days = bounded(retention.or_else(|| env("PERSONA_RETENTION_DAYS")), 0, 0..=36_500)
+        .ok_or("--retention-days must be 0 (keep everything) to 36500")?;
     let cors_origins = cors_origins.into_iter().map(|o| o.trim_end_matches('/').to_owned()).collect();
     let model_every = bounded(model_every.or_else(|| env("PERSONA_MODEL_EVERY")), 0, 0..=86_400)
         .ok_or("--model-every must be 0 (never) to 86400 seconds")?;
@@ -178,6 +336,8 @@ pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Co
         cors_origins,
         write_keys,
         model_every,
+        secret_keys,
+        retention_days,
     }))
 }
 
@@ -242,7 +402,7 @@ mod tests {
         let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         match parse(&args, |name| env.get(name).cloned())? {
             Command::Run(config) => Ok(config),
-            Command::Model(_) => Err("model".to_owned()),
+            Command::Model(_) | Command::Export(_) | Command::Seed(_) => Err("subcommand".to_owned()),
             Command::Help => Err("help".to_owned()),
         }
     }
@@ -292,6 +452,48 @@ mod tests {
         assert!(config.cors_origins.is_empty());
         assert!(config.write_keys.is_empty());
         assert_eq!(config.model_every, 0, "the model is not rebuilt unless asked");
+    }
+
+    #[test]
+    fn secret_keys_and_retention() {
+        let long = "0123456789abcdef";
+        assert_eq!(run(&["--secret-key", long], &[]).map(|c| c.secret_keys), Ok(vec![long.to_owned()]));
+        let env = run(&[], &[("PERSONA_SECRET_KEYS", "0123456789abcdef, fedcba9876543210")]).unwrap();
+        assert_eq!(env.secret_keys.len(), 2);
+        assert!(run(&["--secret-key", "short"], &[]).unwrap_err().contains("at least 16"));
+        let shared = run(&["--secret-key", long, "--write-key", long], &[]).unwrap_err();
+        assert!(shared.contains("also a write key") && !shared.contains(long), "{shared}");
+        assert_eq!(run(&[], &[]).map(|c| c.retention_days), Ok(0));
+        assert_eq!(run(&["--retention-days=90"], &[]).map(|c| c.retention_days), Ok(90));
+        assert_eq!(run(&[], &[("PERSONA_RETENTION_DAYS", "7")]).map(|c| c.retention_days), Ok(7));
+        assert!(run(&["--retention-days", "-1"], &[]).unwrap_err().contains("0 (keep everything)"));
+    }
+
+    #[test]
+    fn export_and_seed_commands() {
+        let parse_args = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            parse(&args, |_| None)
+        };
+        assert_eq!(
+            parse_args(&["export", "--format", "csv", "--from", "2026-12-01", "--out", "e.csv"]),
+            Ok(Command::Export(ExportConfig {
+                db: "data/persona.db".into(),
+                format: ExportFormat::Csv,
+                out: Some("e.csv".into()),
+                from: crate::clock::parse_day("2026-12-01"),
+                to: None,
+            }))
+        );
+        assert!(parse_args(&["export", "--format", "xml"]).unwrap_err().contains("jsonl or csv"));
+        assert!(parse_args(&["export", "--to", "2026-02-30"]).unwrap_err().contains("YYYY-MM-DD"));
+        assert!(parse_args(&["export", "--neighbours", "3"]).unwrap_err().contains("unknown argument"));
+        assert_eq!(
+            parse_args(&["seed", "--events", "500"]),
+            Ok(Command::Seed(SeedConfig { db: "data/persona.db".into(), events: 500, days: 30 }))
+        );
+        assert!(parse_args(&["seed", "--days", "0"]).unwrap_err().contains("1 to 3650"));
+        assert_eq!(parse_args(&["seed", "-h"]), Ok(Command::Help));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::facts::Facts;
 
 /// Largest accepted request body, in bytes (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -54,6 +55,43 @@ pub struct ValidEvent {
     pub context: String,
     /// The whole event object as received, as JSON text.
     pub raw: String,
+    /// What the event adds to the dashboard's aggregates.
+    pub facts: Facts,
+    /// When it happened, for a server-side event (its `timestamp`, else `originalTimestamp`), ms
+    /// since the epoch; `None` for events from browsers, which count from when they arrived.
+    pub at: Option<i64>,
+    /// Sent with a secret key by the shop's own systems (store purchases, hotline contacts).
+    pub server: bool,
+}
+
+impl ValidEvent {
+    /// The same event as sent by the shop's systems with a secret key (`index`: its place in the
+    /// batch, for errors): it needs a `userId` or an `anonymousId`, its time is its own
+    /// `timestamp` (or `originalTimestamp`; ISO 8601, no later than `received_at`), and its channel
+    /// is its `context.channel` (default `offline`).
+    pub fn into_server(mut self, index: usize, received_at: i64) -> Result<ValidEvent, ApiError> {
+        let invalid = |rule: &str| ApiError::new(ErrorCode::InvalidEvent, format!("batch[{index}]{rule}"));
+        if self.user_id.is_none() && self.anonymous_id.is_none() {
+            return Err(invalid(" needs a userId (or an anonymousId) when sent with a secret key"));
+        }
+        let raw: Value = serde_json::from_str(&self.raw).unwrap_or(Value::Null);
+        let object = raw.as_object().cloned().unwrap_or_default();
+        let stamp =
+            ["timestamp", "originalTimestamp"].iter().find_map(|k| object.get(*k).and_then(Value::as_str));
+        self.at = match stamp {
+            None => Some(received_at),
+            Some(text) => Some(
+                crate::clock::parse_timestamp(text)
+                    .ok_or_else(|| {
+                        invalid(".timestamp must be ISO 8601 with a zone, e.g. 2026-12-06T10:00:00Z")
+                    })?
+                    .min(received_at),
+            ),
+        };
+        self.facts = crate::facts::of(&object, true);
+        self.server = true;
+        Ok(self)
+    }
 }
 
 /// A request body, validated.
@@ -189,6 +227,9 @@ pub fn validate_event(
         properties: object_text(obj, "properties"),
         context: object_text(obj, "context"),
         raw: event.to_string(),
+        facts: crate::facts::of(obj, false),
+        at: None,
+        server: false,
     })
 }
 

@@ -4,12 +4,22 @@
 //!
 //! Run `collector --help` for flags. On start it prints `collector listening on http://ADDR (db: PATH)`.
 
+mod aggregate;
 mod api;
+mod clock;
 mod config;
 mod error;
+mod experiments;
+mod export;
+mod facts;
 mod ingest;
+mod insights;
 mod model;
+mod profile;
+mod retention;
+mod seed;
 mod snowplow;
+mod stats;
 mod store;
 
 use std::io::Write;
@@ -24,6 +34,8 @@ fn main() -> ExitCode {
     let config = match config::parse(&args, |name| std::env::var(name).ok()) {
         Ok(Command::Run(config)) => config,
         Ok(Command::Model(config)) => return build_model(&config),
+        Ok(Command::Export(config)) => return export(&config),
+        Ok(Command::Seed(config)) => return seed(&config),
         Ok(Command::Help) => {
             print!("{}", config::USAGE);
             return ExitCode::SUCCESS;
@@ -79,6 +91,96 @@ fn build_model(config: &config::ModelConfig) -> ExitCode {
     }
 }
 
+/// Now, in milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `collector export`: writes the stored events, a page at a time, to the file or standard output.
+fn export(config: &config::ExportConfig) -> ExitCode {
+    let result = store::Store::open(&config.db).and_then(|store| {
+        let mut out: Box<dyn Write> = match &config.out {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        };
+        let mut page = export::Page {
+            from_ms: config.from.map_or(i64::MIN, |d| d * clock::DAY_MS),
+            until_ms: config.to.map_or(i64::MAX, |d| (d + 1) * clock::DAY_MS),
+            after: 0,
+            limit: export::PAGE,
+        };
+        let mut total = 0u64;
+        loop {
+            let (count, last) =
+                export::write_page(&store.conn(), &page, config.format, page.after == 0, &mut out)?;
+            total += u64::from(count);
+            if count < page.limit {
+                break;
+            }
+            page.after = last;
+        }
+        out.flush().map_err(|e| e.to_string())?;
+        Ok(total)
+    });
+    match result {
+        Ok(total) => {
+            eprintln!("collector: exported {total} events");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("collector: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `collector seed`: adds simulated traffic to the database.
+fn seed(config: &config::SeedConfig) -> ExitCode {
+    let started = std::time::Instant::now();
+    let result = store::Store::open(&config.db)
+        .and_then(|store| seed::seed(&store, config.events, config.days, now_ms()));
+    match result {
+        Ok(written) => {
+            println!(
+                "seeded {written} events over {} days into {} in {:.1} s",
+                config.days,
+                config.db.display(),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("collector: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Deletes what is older than `days` now, then every hour, on a thread of its own with its own
+/// connection. A failed run is reported and tried again an hour later.
+fn keep_days(db: std::path::PathBuf, days: u32) {
+    let prune = move || {
+        let pruned = store::Store::open(&db).and_then(|store| {
+            retention::prune(&store.conn(), retention::cutoff(now_ms(), days)).map_err(|e| e.to_string())
+        });
+        match pruned {
+            Ok(0) => {}
+            Ok(n) => eprintln!("collector: retention deleted {n} events older than {days} days"),
+            Err(message) => eprintln!("collector: retention failed: {message}"),
+        }
+    };
+    prune();
+    let spawned = std::thread::Builder::new().name("retention".to_owned()).spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(3600));
+        prune();
+    });
+    if let Err(e) = spawned {
+        eprintln!("collector: cannot start the retention thread: {e}");
+    }
+}
+
 /// Opens the store, binds, announces the address and serves until SIGINT or SIGTERM.
 async fn serve(config: config::Config) -> Result<(), String> {
     let store = Arc::new(store::Store::open(&config.db)?);
@@ -87,6 +189,12 @@ async fn serve(config: config::Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if config.retention_days > 0 {
+        keep_days(config.db.clone(), config.retention_days);
+    }
+    if config.secret_keys.is_empty() {
+        eprintln!("collector: no --secret-key: the read endpoints and the dashboard's data are open to anyone who can reach {addr}");
+    }
     if config.model_every > 0 {
         rebuild_model_every(config.db.clone(), std::time::Duration::from_secs(config.model_every));
     }

@@ -11,7 +11,8 @@ use rusqlite::{params, params_from_iter, Connection};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ingest::ValidEvent;
+use crate::aggregate;
+use crate::ingest::{validate_event, ValidEvent};
 
 /// Schema migrations, in order. Migration `i` takes the database from `user_version` `i` to `i + 1`.
 /// Append new ones; never edit a released one.
@@ -44,7 +45,64 @@ const MIGRATIONS: &[&str] = &[
         received_at INTEGER NOT NULL
     );
 ",
+    // The dashboard: each event's time, channel and origin, and aggregates kept at ingest
+    // (see `aggregate`), so its queries read days, not events. `backfill` fills them for events
+    // stored before this migration.
+    "
+    ALTER TABLE events ADD COLUMN at INTEGER;
+    ALTER TABLE events ADD COLUMN channel TEXT;
+    ALTER TABLE events ADD COLUMN server INTEGER NOT NULL DEFAULT 0;
+    UPDATE events SET at = received_at;
+    CREATE INDEX events_at ON events(at);
+    CREATE INDEX events_visitor_goal ON events(anonymous_id, event, at);
+    CREATE INDEX events_user_goal ON events(user_id, event, at);
+    -- Their first columns serve every lookup these served; each index costs ingest a page write.
+    DROP INDEX events_anonymous_id;
+    DROP INDEX events_user_id;
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY, channel TEXT NOT NULL, day INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_day ON sessions(day);
+    CREATE TABLE daily (
+        day INTEGER NOT NULL, channel TEXT NOT NULL, event TEXT NOT NULL,
+        events INTEGER NOT NULL, revenue REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, channel, event)
+    ) WITHOUT ROWID;
+    CREATE TABLE daily_visitors (
+        day INTEGER NOT NULL, channel TEXT NOT NULL, visitor TEXT NOT NULL, steps INTEGER NOT NULL,
+        PRIMARY KEY (day, channel, visitor)
+    ) WITHOUT ROWID;
+    CREATE TABLE daily_searches (
+        day INTEGER NOT NULL, channel TEXT NOT NULL, query TEXT NOT NULL,
+        searches INTEGER NOT NULL, no_results INTEGER NOT NULL,
+        PRIMARY KEY (day, channel, query)
+    ) WITHOUT ROWID;
+    CREATE TABLE daily_segments (
+        day INTEGER NOT NULL, segment TEXT NOT NULL, entered INTEGER NOT NULL, exited INTEGER NOT NULL,
+        PRIMARY KEY (day, segment)
+    ) WITHOUT ROWID;
+    CREATE TABLE exposures (
+        experiment TEXT NOT NULL, visitor TEXT NOT NULL, variation TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (experiment, visitor, variation)
+    ) WITHOUT ROWID;
+    CREATE INDEX exposures_at ON exposures(at);
+    CREATE TABLE experiment_names (
+        experiment TEXT NOT NULL, variation TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (experiment, variation)
+    ) WITHOUT ROWID;
+    CREATE TABLE identities (
+        anonymous_id TEXT NOT NULL, user_id TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (anonymous_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX identities_user ON identities(user_id);
+",
 ];
+
+/// The migrations, for tests that build an older database.
+#[cfg(test)]
+pub fn migrations() -> &'static [&'static str] {
+    MIGRATIONS
+}
 
 /// The schema version this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -138,6 +196,23 @@ impl Store {
         Store::init(conn).map_err(|e| format!("cannot initialise {}: {e}", path.display()))
     }
 
+    /// An empty in-memory database, for tests.
+    #[cfg(test)]
+    pub fn memory() -> Store {
+        Store::init(Connection::open_in_memory().expect("in-memory database")).expect("schema")
+    }
+
+    /// Stores `events` (Segment-shaped JSON, each with an `"at"` in ms: when it arrived), one
+    /// batch per event, for tests.
+    #[cfg(test)]
+    pub fn ingest_at(&self, events: &[Value]) {
+        for (i, event) in events.iter().enumerate() {
+            let at = event["at"].as_i64().expect("at");
+            let valid = crate::ingest::validate_event("batch", i, event, None).expect("valid event");
+            self.insert_batch_reporting(&[valid], 0, at).expect("stored");
+        }
+    }
+
     /// Sets the connection's pragmas and brings the schema up to [`SCHEMA_VERSION`].
     fn init(mut conn: Connection) -> Result<Store, String> {
         conn.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;
@@ -151,7 +226,7 @@ impl Store {
         Ok(Store { conn: Mutex::new(conn) })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-applied transaction behind (it rolls back
         // on drop), so a poisoned lock is safe to reuse.
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -181,15 +256,17 @@ impl Store {
             )?;
         }
         let mut stored = 0;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO events (message_id, type, event, name, anonymous_id, user_id,
-                     original_timestamp, sent_at, received_at, properties, context, raw)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT(message_id) DO NOTHING",
-            )?;
-            for e in events {
-                stored += insert.execute(params![
+        for e in events {
+            let at = e.at.unwrap_or(received_at);
+            let channel = aggregate::channel(&tx, e, at)?;
+            let new = tx
+                .prepare_cached(
+                    "INSERT INTO events (message_id, type, event, name, anonymous_id, user_id,
+                         original_timestamp, sent_at, received_at, properties, context, raw, at, channel, server)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     ON CONFLICT(message_id) DO NOTHING",
+                )?
+                .execute(params![
                     e.message_id,
                     e.kind,
                     e.event,
@@ -202,8 +279,14 @@ impl Store {
                     e.properties,
                     e.context,
                     e.raw,
+                    at,
+                    channel,
+                    e.server,
                 ])?;
+            if new == 1 {
+                aggregate::add(&tx, e, at, &channel)?;
             }
+            stored += new;
         }
         tx.commit()?;
         Ok(InsertOutcome { stored, duplicates: events.len() - stored })
@@ -295,6 +378,26 @@ fn json_column(text: String) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|_| Value::Object(Default::default()))
 }
 
+/// The schema version that brought the dashboard's aggregates.
+const AGGREGATES_VERSION: usize = 3;
+
+/// Fills the aggregates from the events stored before they existed (read back from `raw`, as
+/// events from browsers: they count from when they arrived).
+fn backfill(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut read = tx.prepare("SELECT id, raw, received_at FROM events ORDER BY id")?;
+    let rows =
+        read.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get(2)?)))?;
+    for row in rows {
+        let (id, raw, received_at): (i64, String, i64) = row?;
+        let Ok(event) = serde_json::from_str::<Value>(&raw) else { continue };
+        let Ok(event) = validate_event("events", 0, &event, None) else { continue };
+        let channel = aggregate::channel(tx, &event, received_at)?;
+        tx.execute("UPDATE events SET channel = ?1 WHERE id = ?2", params![channel, id])?;
+        aggregate::add(tx, &event, received_at, &channel)?;
+    }
+    Ok(())
+}
+
 /// Applies the migrations the database has not seen yet, each in its own transaction.
 fn migrate(conn: &mut Connection) -> Result<(), String> {
     let version: usize = conn
@@ -310,6 +413,9 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
     for (from, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction().map_err(|e| e.to_string())?;
         tx.execute_batch(sql).map_err(|e| format!("migration to version {}: {e}", from + 1))?;
+        if from + 1 == AGGREGATES_VERSION {
+            backfill(&tx).map_err(|e| format!("migration to version {}: {e}", from + 1))?;
+        }
         tx.pragma_update(None, "user_version", from + 1).map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
     }

@@ -68,7 +68,17 @@ impl Collector {
     pub fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Collector {
         let mut command = Command::new(env!("CARGO_BIN_EXE_collector"));
         command.args(["--addr", "127.0.0.1:0"]).args(args);
-        for var in ["PERSONA_ADDR", "PERSONA_DB", "PERSONA_WWW", "PERSONA_DIST", "PERSONA_CORS_ORIGINS"] {
+        for var in [
+            "PERSONA_ADDR",
+            "PERSONA_DB",
+            "PERSONA_WWW",
+            "PERSONA_DIST",
+            "PERSONA_CORS_ORIGINS",
+            "PERSONA_WRITE_KEYS",
+            "PERSONA_SECRET_KEYS",
+            "PERSONA_RETENTION_DAYS",
+            "PERSONA_MODEL_EVERY",
+        ] {
             command.env_remove(var);
         }
         command.envs(envs.iter().copied()).stdout(Stdio::piped()).stderr(Stdio::inherit());
@@ -146,6 +156,22 @@ impl Collector {
     }
 }
 
+impl Collector {
+    /// The collector's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGKILL (`kill -9`: no shutdown, no flush, no checkpoint) and reaps the process.
+    pub fn kill_hard(mut self) -> ExitStatus {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        // SAFETY: plain syscall on the pid of a child this harness spawned and has not reaped yet.
+        let sent = unsafe { libc::kill(pid, libc::SIGKILL) };
+        assert_eq!(sent, 0, "kill(SIGKILL) failed: {}", std::io::Error::last_os_error());
+        self.child.wait().expect("wait for the killed collector")
+    }
+}
+
 impl Drop for Collector {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
@@ -214,6 +240,61 @@ pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], bo
     let _ = stream.shutdown(std::net::Shutdown::Both);
     write.join().unwrap();
     parse_response(&raw)
+}
+
+/// Like [`request`], for a collector that may die mid-request: a refused connection, a reset, or a
+/// response cut short (fewer body bytes than its `Content-Length`, no final chunk) is an `Err`
+/// instead of a panic. An `Ok` is a whole response the collector finished sending.
+pub fn try_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    if !is_whole_response(&raw) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("response cut short after {} bytes", raw.len()),
+        ));
+    }
+    Ok(parse_response(&raw))
+}
+
+/// True when `raw` holds a complete final response: a header block and the whole body its
+/// `Content-Length` or chunked encoding announces (a body delimited by the close counts as whole).
+fn is_whole_response(raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else { return false };
+    let Ok(head) = std::str::from_utf8(&raw[..end]) else { return false };
+    let rest = &raw[end + 4..];
+    let mut lines = head.split("\r\n");
+    let status = lines.next().and_then(|line| line.split(' ').nth(1)).and_then(|s| s.parse::<u16>().ok());
+    match status {
+        None => return false,
+        Some(100) => return is_whole_response(rest),
+        Some(_) => {}
+    }
+    for (name, value) in lines.filter_map(|line| line.split_once(':')) {
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        if name == "content-length" {
+            return value.parse::<usize>().is_ok_and(|length| rest.len() >= length);
+        }
+        if name == "transfer-encoding" && value.contains("chunked") {
+            return rest.ends_with(b"0\r\n\r\n");
+        }
+    }
+    true
 }
 
 /// Parses a raw HTTP/1.1 response, skipping `100 Continue` and decoding chunked bodies.
