@@ -461,10 +461,14 @@ function renderExperiment(e) {
   mismatch ? srmBanner(e) : null,
   h('p', { class: 'muted small' }, `${plural(total, 'visitor', 'visitors')} exposed`,
     e.excluded > 0 ? ` · ${plural(e.excluded, 'visitor', 'visitors')} seen in more than one variation, left out` : '',
-    e.srm && !mismatch ? ` · split check ${pValue(e.srm.p_value)}, fine` : ''));
+    e.srm && !mismatch ? ` · split check ${pValue(e.srm.p_value)}, fine` : '',
+    e.srm_error ? ` · no split check: ${e.srm_error}` : ''));
   const rows = vs.map((v, i) => {
-    const up = v.uplift, sig = !mismatch && up && up.p_value < 0.05;
-    const verdict = sig ? (up.relative > 0 ? 'better' : 'worse') : null;
+    // A verdict only when the uplift's 95 % interval leaves out 0 (or, with no ratio because a
+    // rate is 0, when the difference's p-value is under 0.05), and never under a mismatch.
+    const up = v.uplift, p = v.p_value ?? up?.p_value;
+    const sig = !mismatch && i > 0 && (up ? up.interval[0] > 0 || up.interval[1] < 0 : p != null && p < 0.05);
+    const verdict = sig ? ((up ? up.relative : v.rate - control.rate) > 0 ? 'better' : 'worse') : null;
     return h('tr', { 'data-variation': v.variation, 'data-exposed': v.exposed, 'data-converted': v.converted, class: verdict },
       h('th', { scope: 'row' }, v.name || `Variation ${v.variation}`, ' ', h('span', { class: 'id' }, `#${v.variation}`),
         i === 0 ? h('span', { class: 'tag' }, 'control') : null),
@@ -474,7 +478,7 @@ function renderExperiment(e) {
       h('td', { class: 'num' }, i === 0 ? h('span', { class: 'muted' }, 'baseline')
         : up ? [signed(up.relative), ' ', up.interval ? h('span', { class: 'muted' }, `(${signed(up.interval[0])} to ${signed(up.interval[1])})`) : null,
           verdict ? h('span', { class: `tag ${verdict}` }, verdict) : null] : '—'),
-      h('td', { class: 'num' }, i === 0 || !up ? '—' : pValue(up.p_value).replace(/^p = /, '')),
+      h('td', { class: 'num' }, i === 0 || p == null ? '—' : pValue(p).replace(/^p = /, '')),
       h('td', { class: 'plot' }, intervalPlot(v, i ? control : null, hi, verdict)));
   });
   card.append(h('div', { class: 'table-wrap' }, h('table', { class: 'data experiment-table' },

@@ -39,8 +39,15 @@ pub fn name(event: &ValidEvent) -> String {
     event.event.clone().unwrap_or_else(|| format!("${}", event.kind))
 }
 
-/// Adds a newly stored event, which happened at `at` in `channel`, to the aggregates.
-pub fn add(tx: &Transaction<'_>, event: &ValidEvent, at: i64, channel: &str) -> rusqlite::Result<()> {
+/// Adds a newly stored event (row `id` of `events`), which happened at `at` in `channel`, to the
+/// aggregates.
+pub fn add(
+    tx: &Transaction<'_>,
+    event: &ValidEvent,
+    id: i64,
+    at: i64,
+    channel: &str,
+) -> rusqlite::Result<()> {
     let day = day_of(at);
     let facts = &event.facts;
     tx.prepare_cached(
@@ -82,10 +89,14 @@ pub fn add(tx: &Transaction<'_>, event: &ValidEvent, at: i64, channel: &str) -> 
     }
     if let (Some(exposure), Some(visitor)) = (&facts.exposure, &visitor) {
         tx.prepare_cached(
-            "INSERT INTO exposures (experiment, visitor, variation, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO UPDATE SET at = min(at, excluded.at)",
+            // The first exposure: earliest time, and among events of one time (one batch from
+            // a browser) the first stored, which is the order the page sent them in.
+            "INSERT INTO exposures (experiment, visitor, variation, at, event_id) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO UPDATE SET
+                 event_id = CASE WHEN excluded.at < at THEN excluded.event_id ELSE event_id END,
+                 at = min(at, excluded.at)",
         )?
-        .execute(params![exposure.experiment, visitor, exposure.variation, at])?;
+        .execute(params![exposure.experiment, visitor, exposure.variation, at, id])?;
         let names = [
             (String::new(), &exposure.experiment_name),
             (exposure.variation.clone(), &exposure.variation_name),

@@ -353,7 +353,7 @@ struct RangeQuery {
 }
 
 /// Longest range the dashboard's endpoints take, in days.
-pub const MAX_RANGE_DAYS: i64 = 3_660;
+pub const MAX_RANGE_DAYS: i64 = 732;
 
 impl RangeQuery {
     /// Days `from..=to` (default: the 30 days ending today, UTC) and the channel.
@@ -421,7 +421,7 @@ async fn insights(
 ) -> Result<Json<Value>, ApiError> {
     let range = dashboard_query(&app, &headers, query)?.range()?;
     let body =
-        blocking(move || crate::insights::overview(&app.store.conn(), &range).map_err(ApiError::storage))
+        blocking(move || crate::insights::overview(&app.store.reader(), &range).map_err(ApiError::storage))
             .await?;
     Ok(Json(body))
 }
@@ -456,7 +456,7 @@ async fn experiment_results(
     };
     let (from, to) = (clock::day_text(range.from), clock::day_text(range.to));
     let mut body = blocking(move || {
-        crate::experiments::results(&app.store.conn(), &question).map_err(ApiError::storage)
+        crate::experiments::results(&app.store.reader(), &question).map_err(ApiError::storage)
     })
     .await?;
     body["from"] = from.into();
@@ -472,7 +472,7 @@ async fn profile(
 ) -> Result<Json<Value>, ApiError> {
     check_secret(&app, &headers)?;
     let found =
-        blocking(move || crate::profile::for_user(&app.store.conn(), &user_id).map_err(ApiError::storage))
+        blocking(move || crate::profile::for_user(&app.store.reader(), &user_id).map_err(ApiError::storage))
             .await?;
     found.map(Json).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no event names this user id"))
 }
@@ -495,21 +495,31 @@ async fn export(
             ))
         }
     };
-    let from = query.from.is_some().then(|| query.range()).transpose()?.map(|r| r.from);
-    let to = query.to.as_deref().filter(|t| !t.is_empty()).and_then(clock::parse_day);
-    if query.to.as_deref().is_some_and(|t| !t.is_empty()) && to.is_none() {
-        return Err(ApiError::new(ErrorCode::InvalidQuery, "to must be a date YYYY-MM-DD"));
-    }
+    // Unlike the dashboard's, an export's range is open at either end and as long as needed.
+    let day = |name: &str, value: &Option<String>| -> Result<Option<i64>, ApiError> {
+        match value.as_deref().filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => clock::parse_day(v).map(Some).ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidQuery, format!("{name} must be a date YYYY-MM-DD, got {v:?}"))
+            }),
+        }
+    };
+    let (from, to) = (day("from", &query.from)?, day("to", &query.to)?);
     let page = crate::export::Page {
         from_ms: from.map_or(i64::MIN, |d| d * clock::DAY_MS),
         until_ms: to.map_or(i64::MAX, |d| (d + 1) * clock::DAY_MS),
         after: RangeQuery::number("after", &query.after, 0, 0..=i64::MAX)?,
-        limit: RangeQuery::number("limit", &query.limit, i64::from(crate::export::PAGE), 1..=100_000)? as u32,
+        limit: RangeQuery::number(
+            "limit",
+            &query.limit,
+            i64::from(crate::export::PAGE),
+            1..=i64::from(crate::export::PAGE),
+        )? as u32,
     };
     let header = page.after == 0;
     let (body, count, last) = blocking(move || {
         let mut body = Vec::new();
-        let (count, last) = crate::export::write_page(&app.store.conn(), &page, format, header, &mut body)
+        let (count, last) = crate::export::write_page(&app.store.reader(), &page, format, header, &mut body)
             .map_err(|e| ApiError::new(ErrorCode::StorageFailed, e))?;
         Ok((body, count, last))
     })

@@ -39,8 +39,9 @@ OPTIONS:
                            comma-separated). Server-side events need one (Authorization: Bearer KEY
                            on POST /v1/batch), and so do the read endpoints once one is set.
                            Default: none; the read endpoints are open (development only)
-    --retention-days N     delete events (and the dashboard's counts) older than N days, at start
-                           and every hour, 0-36500 (env PERSONA_RETENTION_DAYS; default 0: keep all)
+    --retention-days N     keep the last N UTC days, today included: older events (and the
+                           dashboard's counts) are deleted soon after start and every hour,
+                           0-36500 (env PERSONA_RETENTION_DAYS; default 0: keep all)
     -h, --help             print this help
 
 ENDPOINTS:
@@ -85,8 +86,8 @@ pub struct Config {
     /// read endpoints (events, insights, experiments, profiles, export, the dashboard's data) need
     /// one. Empty: no server-side ingest, and the read endpoints are open (development).
     pub secret_keys: Vec<String>,
-    /// Days events are kept, 1 to 36,500; older events and aggregates are deleted at start and
-    /// every hour. 0 (the default) keeps everything.
+    /// UTC days kept, today included, 1 to 36,500; older events and aggregates are deleted soon
+    /// after start and every hour. 0 (the default) keeps everything.
     pub retention_days: u32,
 }
 

@@ -23,8 +23,8 @@ pub struct Question {
     pub from_ms: i64,
     /// ...until before this time; goal events count until then too.
     pub until_ms: i64,
-    /// The split the experiments were configured with, for the SRM check; `None` or a list of
-    /// another length than an experiment's variations: equal weights.
+    /// The split the experiments were configured with, one share per variation id `0, 1, ...`,
+    /// for the SRM check; `None`: the variations seen, equally.
     pub weights: Option<Vec<f64>>,
 }
 
@@ -46,20 +46,28 @@ fn variation_order(a: &str, b: &str) -> Ordering {
 /// The results of every experiment with a first exposure in the question's range.
 pub fn results(conn: &Connection, question: &Question) -> rusqlite::Result<Value> {
     // Each visitor's first exposure per experiment; visitors seen in two variations are counted
-    // apart (`excluded`). A conversion is a goal event by the same browser, or by the customer it
-    // was identified as (offline purchases), at or after the first exposure and before the end.
+    // apart (`excluded`). A conversion is a goal event after the first exposure (a later time, or
+    // the same time and stored after it: a browser's batch shares one time) and before the end,
+    // by the same browser, by the customer it was identified as (offline purchases), or, for an
+    // exposure sent with a user id only (`user:` visitors), by that customer.
     // `CROSS JOIN` keeps SQLite's join order: the visitor's few identities first, then their
     // events by `events_user_goal`; the other way round scans every goal event per visitor.
     let mut stmt = conn.prepare_cached(
         "WITH first AS (
-             SELECT experiment, visitor, MIN(variation) AS variation, COUNT(*) AS seen, MIN(at) AS at
+             SELECT experiment, visitor, MIN(variation) AS variation, COUNT(*) AS seen, MIN(at) AS at,
+                    MIN(event_id) AS event_id
              FROM exposures GROUP BY experiment, visitor
          )
          SELECT experiment, variation, seen > 1, COUNT(*), SUM(
              EXISTS (SELECT 1 FROM events e
-                     WHERE e.anonymous_id = first.visitor AND e.event = ?1 AND e.at >= first.at AND e.at < ?3)
+                     WHERE e.anonymous_id = first.visitor AND e.event = ?1 AND e.at >= first.at AND e.at < ?3
+                       AND (e.at > first.at OR e.id > first.event_id))
              OR EXISTS (SELECT 1 FROM identities i CROSS JOIN events e ON e.user_id = i.user_id
-                        WHERE i.anonymous_id = first.visitor AND e.event = ?1 AND e.at >= first.at AND e.at < ?3))
+                        WHERE i.anonymous_id = first.visitor AND e.event = ?1 AND e.at >= first.at AND e.at < ?3
+                          AND (e.at > first.at OR e.id > first.event_id))
+             OR (first.visitor LIKE 'user:%' AND EXISTS (SELECT 1 FROM events e
+                        WHERE e.user_id = substr(first.visitor, 6) AND e.event = ?1 AND e.at >= first.at
+                          AND e.at < ?3 AND (e.at > first.at OR e.id > first.event_id))))
          FROM first WHERE at >= ?2 AND at < ?3
          GROUP BY 1, 2, 3",
     )?;
@@ -92,8 +100,9 @@ pub fn results(conn: &Connection, question: &Question) -> rusqlite::Result<Value
             .enumerate()
             .map(|(i, (variation, tally))| {
                 let counts = Counts { converted: tally.converted, exposed: tally.exposed };
-                let uplift =
-                    control.filter(|_| i > 0).and_then(|c| stats::uplift(c, counts, stats::CONFIDENCE));
+                let versus = control.filter(|_| i > 0);
+                let uplift = versus.and_then(|c| stats::uplift(c, counts, stats::CONFIDENCE));
+                let p_value = versus.and_then(|c| stats::difference_p_value(c, counts));
                 json!({
                     "variation": variation,
                     "name": names.get(&(experiment.clone(), variation.clone())),
@@ -102,6 +111,7 @@ pub fn results(conn: &Connection, question: &Question) -> rusqlite::Result<Value
                     "rate": (tally.exposed > 0).then(|| tally.converted as f64 / tally.exposed as f64),
                     "interval": stats::wilson(tally.converted, tally.exposed, stats::CONFIDENCE)
                         .map(|i| [i.low, i.high]),
+                    "p_value": p_value,
                     "uplift": uplift.map(|u| json!({
                         "relative": u.relative,
                         "interval": [u.interval.low, u.interval.high],
@@ -110,10 +120,16 @@ pub fn results(conn: &Connection, question: &Question) -> rusqlite::Result<Value
                 })
             })
             .collect();
-        let observed: Vec<u64> = variations.iter().map(|(_, t)| t.exposed).collect();
-        let weights = match &question.weights {
-            Some(w) if w.len() == observed.len() => w.clone(),
-            _ => vec![1.0 / observed.len().max(1) as f64; observed.len()],
+        let Some((observed, weights)) = split(&variations, question.weights.as_deref()) else {
+            out.push(json!({
+                "experiment": experiment,
+                "name": names.get(&(experiment.clone(), String::new())),
+                "excluded": excluded,
+                "variations": rows,
+                "srm": null,
+                "srm_error": "weights give one share per variation id 0, 1, 2, ...: these variations do not match them",
+            }));
+            continue;
         };
         let sum: f64 = weights.iter().sum();
         let srm = stats::srm(&observed, &weights).map(|s| {
@@ -134,6 +150,24 @@ pub fn results(conn: &Connection, question: &Question) -> rusqlite::Result<Value
         }));
     }
     Ok(json!({ "goal": question.goal, "experiments": out }))
+}
+
+/// The exposures per variation and the split they are checked against. Without `weights`: the
+/// variations seen, equally. With them: one share per variation id `0, 1, 2, ...` (GrowthBook's
+/// variation indexes), and a variation nobody saw counts 0, so a variation that lost all its
+/// traffic shows as a mismatch; `None` when the ids seen are not such indexes.
+fn split(variations: &[(String, Tally)], weights: Option<&[f64]>) -> Option<(Vec<u64>, Vec<f64>)> {
+    let Some(weights) = weights else {
+        let observed: Vec<u64> = variations.iter().map(|(_, t)| t.exposed).collect();
+        let equal = vec![1.0; observed.len()];
+        return Some((observed, equal));
+    };
+    let mut observed = vec![0u64; weights.len()];
+    for (variation, tally) in variations {
+        let index: usize = variation.parse().ok()?;
+        *observed.get_mut(index)? += tally.exposed;
+    }
+    Some((observed, weights.to_vec()))
 }
 
 /// Names sent with exposures: `(experiment, "")` for the experiment, `(experiment, variation)`.
@@ -220,6 +254,7 @@ mod tests {
         assert_eq!(hero["variations"][1]["name"], "v1");
         assert_eq!(hero["variations"][0]["uplift"], Value::Null, "the control has none");
         assert_eq!(hero["variations"][1]["uplift"], Value::Null, "no uplift against a rate of 0");
+        assert!(hero["variations"][1]["p_value"].as_f64().is_some(), "but a p-value");
         assert_eq!(hero["variations"][1]["rate"], 1.0);
         assert_eq!(hero["srm"]["expected"], json!([0.5, 0.5]));
 
@@ -260,6 +295,59 @@ mod tests {
         let hero = results(&store.conn(), &two_to_one).unwrap()["experiments"][0].clone();
         assert_eq!(hero["srm"]["mismatch"], false, "the configured split was 2:1");
         assert_eq!(hero["srm"]["statistic"], 0.0);
+    }
+
+    #[test]
+    fn one_batch_keeps_the_pages_order_and_customers_convert() {
+        let store = Store::memory();
+        let batch = |events: &[Value]| {
+            let valid: Vec<_> = events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| crate::ingest::validate_event("batch", i, e, None).unwrap())
+                .collect();
+            store.insert_batch_reporting(&valid, 0, T + 100).unwrap();
+        };
+        // a ordered, then saw the experiment on the thank-you page, in one batch: no conversion.
+        batch(&[order("o-a", Some("a"), None, 0), seen("e-a", "a", "1", 0)]);
+        // b saw it, then ordered, in one batch: a conversion.
+        batch(&[seen("e-b", "b", "1", 0), order("o-b", Some("b"), None, 0)]);
+        // A server running the experiment knows the customer only; their store purchase converts.
+        store.ingest_at(&[
+            track(
+                "e-u",
+                None,
+                Some("cust-1"),
+                "Experiment Viewed",
+                json!({"experiment_id": "hero", "variation_id": "1"}),
+                T + 200,
+            ),
+            order("o-u", None, Some("cust-1"), T + 300),
+        ]);
+        let hero = results_for(&store, "Order Completed")["experiments"][0].clone();
+        assert_eq!(hero["variations"][0]["exposed"], 3);
+        assert_eq!(hero["variations"][0]["converted"], 2, "b and cust-1, not a: {hero}");
+    }
+
+    #[test]
+    fn a_variation_that_lost_its_traffic_is_a_mismatch() {
+        let store = Store::memory();
+        let events: Vec<Value> = (0..1000)
+            .map(|i| seen(&format!("e{i}"), &format!("v{i}"), &(i % 2).to_string(), T + 1))
+            .collect();
+        store.ingest_at(&events);
+        let mut three_way = question("Order Completed");
+        three_way.weights = Some(vec![1.0, 1.0, 1.0]);
+        let hero = results(&store.conn(), &three_way).unwrap()["experiments"][0].clone();
+        assert_eq!(hero["srm"]["df"], 2);
+        assert_eq!(hero["srm"]["mismatch"], true, "variation 2 got nobody: {}", hero["srm"]);
+        let equal = results_for(&store, "Order Completed")["experiments"][0]["srm"].clone();
+        assert_eq!(equal["mismatch"], false, "500/500 of two");
+        let mut too_few = question("Order Completed");
+        too_few.weights = Some(vec![1.0]);
+        let hero = results(&store.conn(), &too_few).unwrap()["experiments"][0].clone();
+        assert_eq!(hero["srm"], Value::Null);
+        assert!(hero["srm_error"].as_str().unwrap().contains("variation id"));
     }
 
     #[test]

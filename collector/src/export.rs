@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::config::ExportFormat;
 
-/// Events per page.
+/// Events per page, and the most a page of `GET /v1/export` holds.
 pub const PAGE: u32 = 10_000;
 
 /// The CSV header.
@@ -33,9 +33,20 @@ fn iso(ms: i64) -> String {
     persona::core::time::iso8601(ms.max(0) as u64)
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
+/// A CSV field, quoted when it holds a comma, quote or line break. A field a spreadsheet would
+/// run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: visitors
+/// choose their ids and event names) gets a leading `'`, as OWASP advises; no column the
+/// collector writes itself starts that way.
 fn csv_field(out: &mut String, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let owned;
+    let text = if formula {
+        owned = format!("'{text}");
+        owned.as_str()
+    } else {
+        text
+    };
+    if formula || text.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');
@@ -116,10 +127,13 @@ mod tests {
     #[test]
     fn csv_quotes_only_what_needs_it() {
         let mut out = String::new();
-        for field in ["plain", "a,b", "say \"hi\"", "two\nlines"] {
+        for field in ["plain", "a,b", "say \"hi\"", "two\nlines", "=HYPERLINK(\"x\")", "-1+2", "{\"a\":1}"] {
             csv_field(&mut out, field);
             out.push('|');
         }
-        assert_eq!(out, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|");
+        assert_eq!(
+            out,
+            "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|\"'=HYPERLINK(\"\"x\"\")\"|\"'-1+2\"|\"{\"\"a\"\":1}\"|"
+        );
     }
 }

@@ -82,7 +82,7 @@ fn host(url: &str) -> Option<String> {
 /// page's, else [`DIRECT`]. A server-side event's channel is its `context.channel` or [`OFFLINE`].
 pub fn channel(context: &Map<String, Value>, server: bool) -> String {
     if server {
-        return key(context.get("channel")).unwrap_or_else(|| OFFLINE.to_owned());
+        return key(context.get("channel")).map_or_else(|| OFFLINE.to_owned(), |c| c.to_lowercase());
     }
     if let Some(source) = key(context.get("campaign").and_then(|c| c.get("source"))) {
         return source.to_lowercase();
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(of_context(context(None, "")), DIRECT, "no session referrer: the page's is internal");
         assert_eq!(of_context(json!({})), DIRECT);
         assert_eq!(of_context(json!({"page": {"referrer": "http://user@Blog.test:8080/x"}})), "blog.test");
-        assert_eq!(channel(json!({"channel": "store"}).as_object().unwrap(), true), "store");
+        assert_eq!(channel(json!({"channel": "Store"}).as_object().unwrap(), true), "store");
         assert_eq!(channel(json!({}).as_object().unwrap(), true), OFFLINE);
     }
 

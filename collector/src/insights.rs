@@ -143,11 +143,12 @@ fn segments(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Value
     for row in stmt.query_map([to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
         let (segment, day, change): (String, i64, i64) = row?;
         let (size, points) = sizes.entry(segment).or_default();
-        *size = (*size + change).max(0);
+        let before = *size;
+        *size = (before + change).max(0);
         if day >= from {
             if points.is_empty() && day > from {
                 // The size the range starts with, before this day's change.
-                points.push(json!({"day": day_text(from), "size": (*size - change).max(0)}));
+                points.push(json!({"day": day_text(from), "size": before}));
             }
             points.push(json!({"day": day_text(day), "size": *size}));
         }
@@ -305,6 +306,17 @@ mod tests {
             ]}])
         );
         let later = overview(&store.conn(), &range(DAY + 5, DAY + 6, None)).unwrap();
+        // More exits than entries (entries before the collector's first day): never below 0, and
+        // the range starts from the size before its first change.
+        let clamped = Store::memory();
+        clamped.ingest_at(&[
+            event("x", "s1", DAY - 2, 0, "Segment Entered", json!({"segment_id": "vip"})),
+            event("y", "s2", DAY, 0, "Segment Exited", json!({"segment_id": "vip"})),
+            event("z", "s3", DAY, 1, "Segment Exited", json!({"segment_id": "vip"})),
+        ]);
+        let sizes =
+            overview(&clamped.conn(), &range(DAY - 1, DAY, None)).unwrap()["segments"][0]["sizes"].clone();
+        assert_eq!(sizes, json!([{"day": "2026-12-05", "size": 1}, {"day": "2026-12-06", "size": 0}]));
         assert_eq!(
             later["segments"],
             json!([{"segment": "vip", "sizes": [{"day": "2026-12-11", "size": 1}]}])
@@ -364,11 +376,28 @@ mod tests {
     #[test]
     fn retention_keeps_whole_days_and_segment_sizes() {
         let store = shop();
-        let deleted = crate::retention::prune(&store.conn(), DAY * DAY_MS).unwrap();
+        let deleted = crate::retention::prune(&mut store.conn(), DAY * DAY_MS).unwrap();
         assert_eq!(deleted, 6, "the day before's events");
         let all = overview(&store.conn(), &range(DAY - 1, DAY + 1, None)).unwrap();
         assert_eq!(all["totals"]["events"], 8);
         assert_eq!(all["segments"][0]["sizes"][2], json!({"day": "2026-12-07", "size": 1}));
+
+        // Sizes are clamped at 0 as they add up; the fold keeps the clamped size.
+        let clamped = Store::memory();
+        clamped.ingest_at(&[
+            event("x", "s1", DAY - 2, 0, "Segment Exited", json!({"segment_id": "vip"})),
+            event("y", "s2", DAY - 2, 1, "Segment Exited", json!({"segment_id": "vip"})),
+            event("z", "s3", DAY - 1, 0, "Segment Entered", json!({"segment_id": "vip"})),
+            event("w", "s4", DAY - 1, 1, "Segment Entered", json!({"segment_id": "vip"})),
+        ]);
+        let size = |s: &Store| {
+            overview(&s.conn(), &range(DAY, DAY, None)).unwrap()["segments"][0]["sizes"][0]["size"].clone()
+        };
+        assert_eq!(size(&clamped), 2);
+        crate::retention::prune(&mut clamped.conn(), DAY * DAY_MS).unwrap();
+        assert_eq!(size(&clamped), 2, "the same size after the days before are gone");
+        crate::retention::prune(&mut clamped.conn(), DAY * DAY_MS).unwrap();
+        assert_eq!(size(&clamped), 2, "pruning again changes nothing");
         assert_eq!(parse_day("2026-12-06"), Some(DAY));
     }
 }

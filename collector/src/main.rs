@@ -114,7 +114,7 @@ fn export(config: &config::ExportConfig) -> ExitCode {
         let mut total = 0u64;
         loop {
             let (count, last) =
-                export::write_page(&store.conn(), &page, config.format, page.after == 0, &mut out)?;
+                export::write_page(&store.reader(), &page, config.format, page.after == 0, &mut out)?;
             total += u64::from(count);
             if count < page.limit {
                 break;
@@ -159,11 +159,12 @@ fn seed(config: &config::SeedConfig) -> ExitCode {
 }
 
 /// Deletes what is older than `days` now, then every hour, on a thread of its own with its own
-/// connection. A failed run is reported and tried again an hour later.
+/// connection (the server does not wait for it). A failed run is reported and tried again an
+/// hour later.
 fn keep_days(db: std::path::PathBuf, days: u32) {
     let prune = move || {
         let pruned = store::Store::open(&db).and_then(|store| {
-            retention::prune(&store.conn(), retention::cutoff(now_ms(), days)).map_err(|e| e.to_string())
+            retention::prune(&mut store.conn(), retention::cutoff(now_ms(), days)).map_err(|e| e.to_string())
         });
         match pruned {
             Ok(0) => {}
@@ -171,10 +172,9 @@ fn keep_days(db: std::path::PathBuf, days: u32) {
             Err(message) => eprintln!("collector: retention failed: {message}"),
         }
     };
-    prune();
     let spawned = std::thread::Builder::new().name("retention".to_owned()).spawn(move || loop {
-        std::thread::sleep(std::time::Duration::from_secs(3600));
         prune();
+        std::thread::sleep(std::time::Duration::from_secs(3600));
     });
     if let Err(e) = spawned {
         eprintln!("collector: cannot start the retention thread: {e}");

@@ -1,8 +1,8 @@
-//! `GET /v1/profile/{userId}`: what the collector knows about a known customer from the shop's
-//! other channels, shaped for the SDK's `p.profile.import`: traits from `identify` calls (the
-//! browser's and the shop systems'), orders sent server-side (store purchases), and counts of the
-//! other server-side events (hotline contacts, ...). Online orders are left out: the browser's
-//! profile has them already.
+//! `GET /v1/profile/{userId}`: what the shop's own systems sent about a known customer (events
+//! with a secret key), shaped for the SDK's `p.profile.import`: traits from their `identify`
+//! calls, their orders (store purchases), and counts of their other events (hotline contacts,
+//! ...). Browser events are left out: anyone with the page's public write key can send those, and
+//! the browser's profile has that customer's online activity already.
 
 use rusqlite::{params, Connection};
 use serde_json::{json, Map, Value};
@@ -10,19 +10,18 @@ use serde_json::{json, Map, Value};
 /// Most purchases returned (the newest); `p.profile.import` keeps fewer anyway.
 pub const MAX_PURCHASES: usize = 100;
 
-/// The import document for `user_id`, or `None` when no event names that customer.
+/// The import document for `user_id`, or `None` when the shop's systems sent nothing about them.
 pub fn for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Value>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT type, event, server, at, properties, raw FROM events WHERE user_id = ?1 ORDER BY at, id",
+        "SELECT type, event, at, properties, raw FROM events WHERE user_id = ?1 AND server = 1 ORDER BY at, id",
     )?;
     let mut rows = stmt.query(params![user_id])?;
     let (mut seen, mut traits, mut purchases, mut counts) = (false, Map::new(), Vec::new(), Map::new());
     while let Some(row) = rows.next()? {
         seen = true;
-        let (kind, event, server, at): (String, Option<String>, bool, i64) =
-            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let (kind, event, at): (String, Option<String>, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
         if kind == "identify" {
-            let raw: Value = serde_json::from_str(&row.get::<_, String>(5)?).unwrap_or(Value::Null);
+            let raw: Value = serde_json::from_str(&row.get::<_, String>(4)?).unwrap_or(Value::Null);
             if let Some(given) = raw.get("traits").and_then(Value::as_object) {
                 for (key, value) in given {
                     match value {
@@ -38,9 +37,9 @@ pub fn for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Val
             }
             continue;
         }
-        let (Some(event), true) = (event, server) else { continue };
+        let Some(event) = event else { continue };
         if event == "Order Completed" {
-            let properties: Value = serde_json::from_str(&row.get::<_, String>(4)?).unwrap_or(Value::Null);
+            let properties: Value = serde_json::from_str(&row.get::<_, String>(3)?).unwrap_or(Value::Null);
             if let Some(order) = purchase(&properties, at) {
                 purchases.push(order);
             }
@@ -82,7 +81,8 @@ fn purchase(properties: &Value, at: i64) -> Option<Value> {
         })
         .unwrap_or_default();
     let mut order = json!({"order_id": order_id, "at": at, "products": products});
-    if let Some(revenue) = properties.get("revenue").and_then(Value::as_f64).filter(|r| *r >= 0.0) {
+    let revenue = ["revenue", "total"].iter().find_map(|k| properties.get(*k).and_then(Value::as_f64));
+    if let Some(revenue) = revenue.filter(|r| r.is_finite() && *r >= 0.0) {
         order["revenue"] = revenue.into();
     }
     Some(order)

@@ -239,6 +239,15 @@ pub fn uplift(control: Counts, treatment: Counts, confidence: f64) -> Option<Upl
     })
 }
 
+/// Two-sided p-value of the pooled two-proportion z-test of `treatment` against `control` (1 when
+/// the pooled variance is 0), which holds where [`uplift`] has no ratio: a rate of 0. `None` when
+/// a group has nobody exposed or `converted > exposed`.
+pub fn difference_p_value(control: Counts, treatment: Counts) -> Option<f64> {
+    control.rate()?;
+    treatment.rate()?;
+    Some(pooled_z_test(control, treatment))
+}
+
 /// Two-sided p-value of the pooled two-proportion z-test; 1 when the pooled variance is 0.
 /// Both groups must have someone exposed.
 fn pooled_z_test(control: Counts, treatment: Counts) -> f64 {

@@ -83,6 +83,7 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE TABLE exposures (
         experiment TEXT NOT NULL, visitor TEXT NOT NULL, variation TEXT NOT NULL, at INTEGER NOT NULL,
+        event_id INTEGER NOT NULL,
         PRIMARY KEY (experiment, visitor, variation)
     ) WITHOUT ROWID;
     CREATE INDEX exposures_at ON exposures(at);
@@ -183,6 +184,10 @@ pub struct StoredEvent {
 /// The event database.
 pub struct Store {
     conn: Mutex<Connection>,
+    /// A second connection for the dashboard's reads and exports: SQLite's WAL lets it read while
+    /// ingest writes on `conn`, so a long read never holds up a batch. `None` in memory (tests),
+    /// where a second connection would open another database.
+    reader: Option<Mutex<Connection>>,
 }
 
 impl Store {
@@ -193,7 +198,12 @@ impl Store {
                 .map_err(|e| format!("cannot create directory {}: {e}", parent.display()))?;
         }
         let conn = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        Store::init(conn).map_err(|e| format!("cannot initialise {}: {e}", path.display()))
+        let mut store =
+            Store::init(conn).map_err(|e| format!("cannot initialise {}: {e}", path.display()))?;
+        let reader = Connection::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        reader.busy_timeout(Duration::from_secs(5)).map_err(|e| e.to_string())?;
+        store.reader = Some(Mutex::new(reader));
+        Ok(store)
     }
 
     /// An empty in-memory database, for tests.
@@ -223,7 +233,15 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| e.to_string())?;
         migrate(&mut conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        Ok(Store { conn: Mutex::new(conn), reader: None })
+    }
+
+    /// The connection for reads that may take long (the dashboard, exports, profiles).
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        match &self.reader {
+            Some(reader) => reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            None => self.conn(),
+        }
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -284,7 +302,7 @@ impl Store {
                     e.server,
                 ])?;
             if new == 1 {
-                aggregate::add(&tx, e, at, &channel)?;
+                aggregate::add(&tx, e, tx.last_insert_rowid(), at, &channel)?;
             }
             stored += new;
         }
@@ -393,7 +411,7 @@ fn backfill(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
         let Ok(event) = validate_event("events", 0, &event, None) else { continue };
         let channel = aggregate::channel(tx, &event, received_at)?;
         tx.execute("UPDATE events SET channel = ?1 WHERE id = ?2", params![channel, id])?;
-        aggregate::add(tx, &event, received_at, &channel)?;
+        aggregate::add(tx, &event, id, received_at, &channel)?;
     }
     Ok(())
 }
