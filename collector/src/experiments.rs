@@ -120,34 +120,31 @@ pub fn results(conn: &Connection, question: &Question) -> rusqlite::Result<Value
                 })
             })
             .collect();
-        let Some((observed, weights)) = split(&variations, question.weights.as_deref()) else {
-            out.push(json!({
-                "experiment": experiment,
-                "name": names.get(&(experiment.clone(), String::new())),
-                "excluded": excluded,
-                "variations": rows,
-                "srm": null,
-                "srm_error": "weights give one share per variation id 0, 1, 2, ...: these variations do not match them",
-            }));
-            continue;
-        };
-        let sum: f64 = weights.iter().sum();
-        let srm = stats::srm(&observed, &weights).map(|s| {
-            json!({
-                "statistic": s.statistic,
-                "df": s.df,
-                "p_value": s.p_value,
-                "expected": weights.iter().map(|w| w / sum).collect::<Vec<_>>(),
-                "mismatch": s.mismatch,
+        let srm = split(&variations, question.weights.as_deref()).map(|(observed, weights)| {
+            let sum: f64 = weights.iter().sum();
+            stats::srm(&observed, &weights).map(|s| {
+                json!({
+                    "statistic": s.statistic,
+                    "df": s.df,
+                    "p_value": s.p_value,
+                    "expected": weights.iter().map(|w| w / sum).collect::<Vec<_>>(),
+                    "mismatch": s.mismatch,
+                })
             })
         });
-        out.push(json!({
+        let mut result = json!({
             "experiment": experiment,
             "name": names.get(&(experiment.clone(), String::new())),
             "excluded": excluded,
             "variations": rows,
-            "srm": srm,
-        }));
+            "srm": srm.clone().flatten(),
+        });
+        if srm.is_none() {
+            result["srm_error"] =
+                "weights give one share per variation id 0, 1, 2, ...: these variations do not match them"
+                    .into();
+        }
+        out.push(result);
     }
     Ok(json!({ "goal": question.goal, "experiments": out }))
 }
