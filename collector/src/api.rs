@@ -1,11 +1,11 @@
 //! HTTP routes: ingest in three formats, the read API, health, static files and CORS.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -19,13 +19,13 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 
 use crate::clock;
-use crate::config::{Config, ExportFormat};
+use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
-use crate::experiments::{Question, DEFAULT_GOAL};
 use crate::ingest::{parse_native, parse_segment, Ingest, MAX_BODY_BYTES};
-use crate::insights::Range;
 use crate::snowplow::parse_tp2;
 use crate::store::{EventFilter, Store};
+
+mod reads;
 
 /// What every handler shares.
 pub struct App {
@@ -62,18 +62,27 @@ pub fn router(store: Arc<Store>, config: &Config) -> Result<Router, String> {
         .route("/com.snowplowanalytics.snowplow/tp2", post(snowplow))
         .route("/health", get(health))
         .route("/v1/model", get(recs_model))
-        .route("/v1/insights", get(insights))
-        .route("/v1/experiments", get(experiment_results))
-        .route("/v1/profile/{user_id}", get(profile))
-        .route("/v1/export", get(export))
+        .route("/v1/insights", get(reads::insights))
+        .route("/v1/experiments", get(reads::experiment_results))
+        .route("/v1/profile/{user_id}", get(reads::profile))
+        .route("/v1/export", get(reads::export))
         .route("/dashboard", get(|| async { axum::response::Redirect::permanent("/dashboard/") }))
-        .route("/dashboard/", get(|| dashboard_file(DASHBOARD_HTML, "text/html; charset=utf-8")))
-        .route("/dashboard/index.html", get(|| dashboard_file(DASHBOARD_HTML, "text/html; charset=utf-8")))
+        .route(
+            "/dashboard/",
+            get(|| reads::dashboard_file(reads::DASHBOARD_HTML, "text/html; charset=utf-8")),
+        )
+        .route(
+            "/dashboard/index.html",
+            get(|| reads::dashboard_file(reads::DASHBOARD_HTML, "text/html; charset=utf-8")),
+        )
         .route(
             "/dashboard/dashboard.js",
-            get(|| dashboard_file(DASHBOARD_JS, "text/javascript; charset=utf-8")),
+            get(|| reads::dashboard_file(reads::DASHBOARD_JS, "text/javascript; charset=utf-8")),
         )
-        .route("/dashboard/dashboard.css", get(|| dashboard_file(DASHBOARD_CSS, "text/css; charset=utf-8")))
+        .route(
+            "/dashboard/dashboard.css",
+            get(|| reads::dashboard_file(reads::DASHBOARD_CSS, "text/css; charset=utf-8")),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -118,10 +127,8 @@ fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, String> {
 /// the shop's own systems (see [`crate::ingest::ValidEvent::into_server`]). A collector without
 /// secret keys ignores a bearer token (a proxy may add its own), as it always did.
 async fn segment(State(app): Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
-    if !app.secret_keys.is_empty() && bearer(&headers).is_some() {
-        return ingest_server(app, &headers, body).await;
-    }
-    ingest(app, &headers, body, parse_segment).await
+    let server = !app.secret_keys.is_empty() && bearer(&headers).is_some();
+    ingest(app, &headers, body, parse_segment, server).await
 }
 
 /// The token of an `Authorization: Bearer` header.
@@ -152,28 +159,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
-/// `POST /v1/batch` with a secret key: server-side events (their own timestamps, `userId`).
-async fn ingest_server(app: Arc<App>, headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
-    check_secret(&app, headers)?;
-    let body = read_body(body)?;
-    let (received, outcome) = blocking(move || {
-        let ingest = parse_segment(&body)?;
-        let now = now_ms();
-        let events = ingest
-            .events
-            .into_iter()
-            .enumerate()
-            .map(|(i, event)| event.into_server(i, now))
-            .collect::<Result<Vec<_>, _>>()?;
-        let outcome = app.store.insert_batch_reporting(&events, 0, now).map_err(ApiError::storage)?;
-        Ok((events.len(), outcome))
-    })
-    .await?;
-    Ok(Json(
-        json!({"ok": true, "received": received, "stored": outcome.stored, "duplicates": outcome.duplicates}),
-    ))
-}
-
 /// The body, or `payload_too_large` / `invalid_batch`.
 fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {
@@ -187,35 +172,44 @@ fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
 
 /// `POST /v1/events`: persona's native batch.
 async fn native(State(app): Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
-    ingest(app, &headers, body, parse_native).await
+    ingest(app, &headers, body, parse_native, false).await
 }
 
 /// `POST /com.snowplowanalytics.snowplow/tp2`: Snowplow's tracker protocol.
 async fn snowplow(State(app): Shared, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Reply {
-    ingest(app, &headers, body, parse_tp2).await
+    ingest(app, &headers, body, parse_tp2, false).await
 }
 
 type Reply = Result<Json<Value>, ApiError>;
 
-/// Validates the whole body with `parse`, checks the write key, then stores the events in one
-/// transaction (each `messageId` once).
+/// Validates the whole body with `parse`, checks the write key (or, for a `server` batch, the
+/// secret key), then stores the events in one transaction (each `messageId` once).
 async fn ingest(
     app: Arc<App>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     parse: fn(&[u8]) -> Result<Ingest, ApiError>,
+    server: bool,
 ) -> Reply {
+    if server {
+        check_secret(&app, headers)?;
+    }
     let body = read_body(body)?;
     // Without write keys the collector ignores Authorization (a proxy may add its own).
-    let header_key = if app.write_keys.is_empty() { None } else { basic_user(headers)? };
+    let header_key = if server || app.write_keys.is_empty() { None } else { basic_user(headers)? };
     let (received, outcome) = blocking(move || {
         let ingest = parse(&body)?;
-        check_write_key(&app.write_keys, header_key.as_deref().or(ingest.write_key.as_deref()))?;
-        let outcome = app
-            .store
-            .insert_batch_reporting(&ingest.events, ingest.dropped, now_ms())
-            .map_err(ApiError::storage)?;
-        Ok((ingest.events.len(), outcome))
+        let now = clock::now_ms();
+        let events = if server {
+            let events = ingest.events.into_iter().enumerate();
+            events.map(|(i, event)| event.into_server(i, now)).collect::<Result<Vec<_>, _>>()?
+        } else {
+            check_write_key(&app.write_keys, header_key.as_deref().or(ingest.write_key.as_deref()))?;
+            ingest.events
+        };
+        let outcome =
+            app.store.insert_batch_reporting(&events, ingest.dropped, now).map_err(ApiError::storage)?;
+        Ok((events.len(), outcome))
     })
     .await?;
     Ok(Json(json!({
@@ -339,225 +333,6 @@ async fn recs_model(State(app): Shared) -> Result<Response, ApiError> {
     Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// Query parameters of the dashboard's endpoints.
-#[derive(Debug, Default, Deserialize)]
-struct RangeQuery {
-    from: Option<String>,
-    to: Option<String>,
-    channel: Option<String>,
-    goal: Option<String>,
-    weights: Option<String>,
-    format: Option<String>,
-    after: Option<String>,
-    limit: Option<String>,
-}
-
-/// Longest range the dashboard's endpoints take, in days.
-pub const MAX_RANGE_DAYS: i64 = 732;
-
-impl RangeQuery {
-    /// Days `from..=to` (default: the 30 days ending today, UTC) and the channel.
-    fn range(&self) -> Result<Range, ApiError> {
-        let invalid = |message: String| ApiError::new(ErrorCode::InvalidQuery, message);
-        let day = |name: &str, value: &Option<String>| -> Result<Option<i64>, ApiError> {
-            match value.as_deref().filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(v) => clock::parse_day(v)
-                    .map(Some)
-                    .ok_or_else(|| invalid(format!("{name} must be a date YYYY-MM-DD, got {v:?}"))),
-            }
-        };
-        let to = day("to", &self.to)?.unwrap_or_else(|| clock::day_of(now_ms()));
-        let from = day("from", &self.from)?.unwrap_or(to - 29);
-        if from > to {
-            return Err(invalid("from must not be after to".to_owned()));
-        }
-        if to - from >= MAX_RANGE_DAYS {
-            return Err(invalid(format!("a range holds at most {MAX_RANGE_DAYS} days")));
-        }
-        let channel = self.channel.clone().filter(|c| !c.is_empty());
-        Ok(Range { from, to, channel })
-    }
-
-    /// A whole number parameter in `range`, or `default`.
-    fn number(
-        name: &str,
-        value: &Option<String>,
-        default: i64,
-        range: std::ops::RangeInclusive<i64>,
-    ) -> Result<i64, ApiError> {
-        match value.as_deref().filter(|v| !v.is_empty()) {
-            None => Ok(default),
-            Some(v) => v.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidQuery,
-                    format!(
-                        "{name} must be a whole number from {} to {}, got {v:?}",
-                        range.start(),
-                        range.end()
-                    ),
-                )
-            }),
-        }
-    }
-}
-
-/// Reads the query string of a dashboard endpoint and checks the secret key.
-fn dashboard_query(
-    app: &App,
-    headers: &HeaderMap,
-    query: Result<Query<RangeQuery>, QueryRejection>,
-) -> Result<RangeQuery, ApiError> {
-    check_secret(app, headers)?;
-    let Query(query) = query.map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))?;
-    Ok(query)
-}
-
-/// `GET /v1/insights`: the dashboard's numbers for a range of days and a channel.
-async fn insights(
-    State(app): Shared,
-    headers: HeaderMap,
-    query: Result<Query<RangeQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let range = dashboard_query(&app, &headers, query)?.range()?;
-    let body =
-        blocking(move || crate::insights::overview(&app.store.reader(), &range).map_err(ApiError::storage))
-            .await?;
-    Ok(Json(body))
-}
-
-/// `GET /v1/experiments`: results per experiment for a goal event.
-async fn experiment_results(
-    State(app): Shared,
-    headers: HeaderMap,
-    query: Result<Query<RangeQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let query = dashboard_query(&app, &headers, query)?;
-    let range = query.range()?;
-    let weights = match query.weights.as_deref().filter(|w| !w.is_empty()) {
-        None => None,
-        Some(text) => Some(
-            text.split(',')
-                .map(|w| w.trim().parse::<f64>().ok().filter(|w| w.is_finite() && *w > 0.0))
-                .collect::<Option<Vec<f64>>>()
-                .ok_or_else(|| {
-                    ApiError::new(
-                        ErrorCode::InvalidQuery,
-                        "weights must be positive numbers separated by commas",
-                    )
-                })?,
-        ),
-    };
-    let question = Question {
-        goal: query.goal.filter(|g| !g.is_empty()).unwrap_or_else(|| DEFAULT_GOAL.to_owned()),
-        from_ms: range.from * clock::DAY_MS,
-        until_ms: (range.to + 1) * clock::DAY_MS,
-        weights,
-    };
-    let (from, to) = (clock::day_text(range.from), clock::day_text(range.to));
-    let mut body = blocking(move || {
-        crate::experiments::results(&app.store.reader(), &question).map_err(ApiError::storage)
-    })
-    .await?;
-    body["from"] = from.into();
-    body["to"] = to.into();
-    Ok(Json(body))
-}
-
-/// `GET /v1/profile/{user_id}`: what the shop's systems sent about a customer, for `p.profile.import`.
-async fn profile(
-    State(app): Shared,
-    headers: HeaderMap,
-    Path(user_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    check_secret(&app, &headers)?;
-    let found =
-        blocking(move || crate::profile::for_user(&app.store.reader(), &user_id).map_err(ApiError::storage))
-            .await?;
-    found.map(Json).ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no event names this user id"))
-}
-
-/// `GET /v1/export`: a page of events as JSON lines or CSV; `X-Next-After` names where the next
-/// page starts when this one is full.
-async fn export(
-    State(app): Shared,
-    headers: HeaderMap,
-    query: Result<Query<RangeQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let query = dashboard_query(&app, &headers, query)?;
-    let (format, content_type) = match query.format.as_deref() {
-        None | Some("" | "jsonl") => (ExportFormat::Jsonl, "application/x-ndjson"),
-        Some("csv") => (ExportFormat::Csv, "text/csv; charset=utf-8"),
-        Some(other) => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidQuery,
-                format!("format must be jsonl or csv, got {other:?}"),
-            ))
-        }
-    };
-    // Unlike the dashboard's, an export's range is open at either end and as long as needed.
-    let day = |name: &str, value: &Option<String>| -> Result<Option<i64>, ApiError> {
-        match value.as_deref().filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => clock::parse_day(v).map(Some).ok_or_else(|| {
-                ApiError::new(ErrorCode::InvalidQuery, format!("{name} must be a date YYYY-MM-DD, got {v:?}"))
-            }),
-        }
-    };
-    let (from, to) = (day("from", &query.from)?, day("to", &query.to)?);
-    let page = crate::export::Page {
-        from_ms: from.map_or(i64::MIN, |d| d * clock::DAY_MS),
-        until_ms: to.map_or(i64::MAX, |d| (d + 1) * clock::DAY_MS),
-        after: RangeQuery::number("after", &query.after, 0, 0..=i64::MAX)?,
-        limit: RangeQuery::number(
-            "limit",
-            &query.limit,
-            i64::from(crate::export::PAGE),
-            1..=i64::from(crate::export::PAGE),
-        )? as u32,
-    };
-    let header = page.after == 0;
-    let (body, count, last) = blocking(move || {
-        let mut body = Vec::new();
-        let (count, last) = crate::export::write_page(&app.store.reader(), &page, format, header, &mut body)
-            .map_err(|e| ApiError::new(ErrorCode::StorageFailed, e))?;
-        Ok((body, count, last))
-    })
-    .await?;
-    let mut response = ([(CONTENT_TYPE, content_type)], body).into_response();
-    if count == page.limit {
-        if let Ok(value) = HeaderValue::from_str(&last.to_string()) {
-            response.headers_mut().insert("x-next-after", value);
-        }
-    }
-    Ok(response)
-}
-
-/// The dashboard's page, built into the binary (`collector/dashboard/`).
-const DASHBOARD_HTML: &str = include_str!("../dashboard/index.html");
-/// The dashboard's script.
-const DASHBOARD_JS: &str = include_str!("../dashboard/dashboard.js");
-/// The dashboard's styles.
-const DASHBOARD_CSS: &str = include_str!("../dashboard/dashboard.css");
-/// What the dashboard may load and run: its own files and the collector's API, nothing else, and
-/// it may not be framed (it shows what visitors typed).
-const DASHBOARD_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-    connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// One of the dashboard's files, with its type and a policy that keeps visitor-typed text inert.
-async fn dashboard_file(body: &'static str, content_type: &'static str) -> Response {
-    (
-        [
-            (CONTENT_TYPE, content_type),
-            (axum::http::header::CONTENT_SECURITY_POLICY, DASHBOARD_CSP),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (axum::http::header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// JSON 404 for paths that are neither routes nor files.
 async fn not_found(uri: Uri) -> ApiError {
     ApiError::new(ErrorCode::NotFound, format!("nothing at {}", uri.path()))
@@ -592,11 +367,6 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work).await.map_err(ApiError::storage)?
-}
-
-/// Now, in milliseconds since the Unix epoch.
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -5,6 +5,11 @@
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
 
+/// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 /// The UTC day of `ms` (milliseconds since the Unix epoch).
 pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)

@@ -164,19 +164,11 @@ pub const MODEL_FILE: &str = "recs-model.json";
 
 /// Parses `collector model`'s arguments (after `model`).
 fn parse_model(args: &[String], env: impl Fn(&str) -> Option<String>) -> Result<Command, String> {
-    let (mut db, mut out, mut neighbours, mut window) = (None, None, None, None);
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        let Some((flag, inline)) = split_flag(arg) else { return Ok(Command::Help) };
-        let slot = match flag {
-            "--db" => &mut db,
-            "--out" => &mut out,
-            "--neighbours" => &mut neighbours,
-            "--window-days" => &mut window,
-            _ => return Err(format!("unknown argument {arg:?} for model (try --help)")),
-        };
-        *slot = Some(flag_value(flag, inline, &mut rest)?);
-    }
+    let Some([db, out, neighbours, window]) =
+        subcommand_flags("model", args, ["--db", "--out", "--neighbours", "--window-days"])?
+    else {
+        return Ok(Command::Help);
+    };
     let db = database(db, &env);
     let neighbours = bounded(neighbours, persona::core::recommend::DEFAULT_NEIGHBOURS, 1..=200)
         .ok_or("--neighbours must be 1 to 200")?;

@@ -34,6 +34,8 @@ pub struct Facts {
     pub session: Option<String>,
     /// The channel this event would give a visit it opens (see [`channel`]).
     pub channel: String,
+    /// `context.channel`, which names a server-side event's channel (see [`Facts::as_server`]).
+    pub context_channel: Option<String>,
     /// The funnel bit of this event (0 when it is no funnel step).
     pub step: u8,
     /// Revenue of an `Order Completed` (`revenue`, else `total`).
@@ -79,11 +81,8 @@ fn host(url: &str) -> Option<String> {
 /// The channel of a visit opened by an event with this `context`: the campaign's source
 /// (`context.campaign.source`), else the host of the referrer the visit started with
 /// (`context.session.referrer`, else `context.page.referrer`) when it is another site than the
-/// page's, else [`DIRECT`]. A server-side event's channel is its `context.channel` or [`OFFLINE`].
-pub fn channel(context: &Map<String, Value>, server: bool) -> String {
-    if server {
-        return key(context.get("channel")).map_or_else(|| OFFLINE.to_owned(), |c| c.to_lowercase());
-    }
+/// page's, else [`DIRECT`]. (A server-side event's channel is set by [`Facts::as_server`].)
+pub fn channel(context: &Map<String, Value>) -> String {
     if let Some(source) = key(context.get("campaign").and_then(|c| c.get("source"))) {
         return source.to_lowercase();
     }
@@ -101,15 +100,24 @@ pub fn channel(context: &Map<String, Value>, server: bool) -> String {
     }
 }
 
-/// Reads the facts of a validated event object (`server`: sent with a secret key).
-pub fn of(event: &Map<String, Value>, server: bool) -> Facts {
+impl Facts {
+    /// The facts of the same event sent with a secret key: its channel is its `context.channel`,
+    /// lowercased, or [`OFFLINE`]; it opens no visit.
+    pub fn as_server(&mut self) {
+        self.channel = self.context_channel.take().map_or_else(|| OFFLINE.to_owned(), |c| c.to_lowercase());
+    }
+}
+
+/// Reads the facts of a validated event object, as a browser's event.
+pub fn of(event: &Map<String, Value>) -> Facts {
     let empty = Map::new();
     let object = |field: &str| event.get(field).and_then(Value::as_object).unwrap_or(&empty);
     let (properties, context) = (object("properties"), object("context"));
     let name = event.get("event").and_then(Value::as_str).unwrap_or_default();
     let mut facts = Facts {
         session: key(context.get("session").and_then(|s| s.get("id"))),
-        channel: channel(context, server),
+        channel: channel(context),
+        context_channel: key(context.get("channel")),
         step: FUNNEL.iter().position(|step| *step == name).map_or(0, |i| 1 << i),
         ..Facts::default()
     };
@@ -154,7 +162,11 @@ mod tests {
     use serde_json::json;
 
     fn facts(event: Value, server: bool) -> Facts {
-        of(event.as_object().unwrap(), server)
+        let mut facts = of(event.as_object().unwrap());
+        if server {
+            facts.as_server();
+        }
+        facts
     }
 
     fn context(campaign: Option<&str>, referrer: &str) -> Value {
@@ -170,15 +182,20 @@ mod tests {
 
     #[test]
     fn channels_from_campaign_referrer_or_direct() {
-        let of_context = |c: Value| channel(c.as_object().unwrap(), false);
+        let of_context = |c: Value| channel(c.as_object().unwrap());
         assert_eq!(of_context(context(Some("Newsletter"), "https://www.google.com/")), "newsletter");
         assert_eq!(of_context(context(None, "https://www.google.com/search?q=ps5")), "google.com");
         assert_eq!(of_context(context(None, "https://shop.example/cart")), DIRECT, "own site");
         assert_eq!(of_context(context(None, "")), DIRECT, "no session referrer: the page's is internal");
         assert_eq!(of_context(json!({})), DIRECT);
         assert_eq!(of_context(json!({"page": {"referrer": "http://user@Blog.test:8080/x"}})), "blog.test");
-        assert_eq!(channel(json!({"channel": "Store"}).as_object().unwrap(), true), "store");
-        assert_eq!(channel(json!({}).as_object().unwrap(), true), OFFLINE);
+        assert_eq!(facts(json!({"context": {"channel": "Store"}}), true).channel, "store");
+        assert_eq!(
+            facts(json!({"context": {"channel": "Store"}}), false).channel,
+            DIRECT,
+            "a browser's is its visit's"
+        );
+        assert_eq!(facts(json!({}), true).channel, OFFLINE);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct ValidEvent {
     pub user_id: Option<String>,
     /// `originalTimestamp`: when the event happened, by the client's clock.
     pub original_timestamp: Option<String>,
+    /// `timestamp`: when it happened, as a server-side sender says (see [`ValidEvent::into_server`]).
+    pub timestamp: Option<String>,
     /// `sentAt` of the event, or else of the batch.
     pub sent_at: Option<String>,
     /// `properties` as JSON object text (`{}` when absent).
@@ -74,11 +76,7 @@ impl ValidEvent {
         if self.user_id.is_none() && self.anonymous_id.is_none() {
             return Err(invalid(" needs a userId (or an anonymousId) when sent with a secret key"));
         }
-        let raw: Value = serde_json::from_str(&self.raw).unwrap_or(Value::Null);
-        let object = raw.as_object().cloned().unwrap_or_default();
-        let stamp =
-            ["timestamp", "originalTimestamp"].iter().find_map(|k| object.get(*k).and_then(Value::as_str));
-        self.at = match stamp {
+        self.at = match self.timestamp.as_deref().or(self.original_timestamp.as_deref()) {
             None => Some(received_at),
             Some(text) => Some(
                 crate::clock::parse_timestamp(text)
@@ -88,7 +86,7 @@ impl ValidEvent {
                     .min(received_at),
             ),
         };
-        self.facts = crate::facts::of(&object, true);
+        self.facts.as_server();
         self.server = true;
         Ok(self)
     }
@@ -223,11 +221,12 @@ pub fn validate_event(
         anonymous_id: string_field(obj, "anonymousId"),
         user_id: string_field(obj, "userId"),
         original_timestamp: string_field(obj, "originalTimestamp"),
+        timestamp: string_field(obj, "timestamp"),
         sent_at: string_field(obj, "sentAt").or_else(|| batch_sent_at.map(str::to_owned)),
         properties: object_text(obj, "properties"),
         context: object_text(obj, "context"),
         raw: event.to_string(),
-        facts: crate::facts::of(obj, false),
+        facts: crate::facts::of(obj),
         at: None,
         server: false,
     })

@@ -48,27 +48,13 @@ pub fn overview(conn: &Connection, range: &Range) -> rusqlite::Result<Value> {
     // steps over the range (a step counts when its bit is in any of the visitor's days). Folding
     // here beats SQLite's GROUP BY visitor, which sorts every row first (about 5x slower on 1M events).
     let mut steps: HashMap<String, u8> = HashMap::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT day, channel, visitor, steps FROM daily_visitors WHERE {filter} ORDER BY day, channel"
-    ))?;
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT day, channel, visitor, steps FROM daily_visitors WHERE {filter}"))?;
     let mut rows = stmt.query(params![from, to, channel])?;
-    let mut current: Option<((i64, String), i64)> = None;
     while let Some(row) = rows.next()? {
-        let (day, channel): (i64, String) = (row.get(0)?, row.get(1)?);
-        match &mut current {
-            Some((key, n)) if key.0 == day && key.1 == channel => *n += 1,
-            _ => {
-                if let Some((key, n)) = current.take() {
-                    days.entry(key).or_default().1 = n;
-                }
-                current = Some(((day, channel), 1));
-            }
-        }
+        days.entry((row.get(0)?, row.get(1)?)).or_default().1 += 1;
         let bits: u8 = row.get(3)?;
         *steps.entry(row.get(2)?).or_default() |= bits;
-    }
-    if let Some((key, n)) = current {
-        days.entry(key).or_default().1 = n;
     }
     let visitors = steps.len() as i64;
     let mut reached = [0i64; FUNNEL.len()];
@@ -80,8 +66,6 @@ pub fn overview(conn: &Connection, range: &Range) -> rusqlite::Result<Value> {
             }
         }
     }
-    drop(rows);
-    drop(stmt);
     let events: i64 = days.values().map(|(events, _)| events).sum();
     let days: Vec<Value> = days
         .into_iter()

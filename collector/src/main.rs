@@ -64,9 +64,7 @@ fn main() -> ExitCode {
 /// `collector model`: builds the recommendations model from the stored events and writes it.
 fn build_model(config: &config::ModelConfig) -> ExitCode {
     let result = store::Store::open(&config.db).and_then(|store| {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now = clock::now_ms();
         let built = model::build(&store, config.neighbours, config.window_days, now)?;
         let bytes = model::write(&config.out, &built.model)?;
         Ok((built, bytes))
@@ -89,11 +87,6 @@ fn build_model(config: &config::ModelConfig) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Now, in milliseconds since the Unix epoch.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// `collector export`: writes the stored events, a page at a time, to the file or standard output.
@@ -140,7 +133,7 @@ fn export(config: &config::ExportConfig) -> ExitCode {
 fn seed(config: &config::SeedConfig) -> ExitCode {
     let started = std::time::Instant::now();
     let result = store::Store::open(&config.db)
-        .and_then(|store| seed::seed(&store, config.events, config.days, now_ms()));
+        .and_then(|store| seed::seed(&store, config.events, config.days, clock::now_ms()));
     match result {
         Ok(written) => {
             println!(
@@ -164,7 +157,8 @@ fn seed(config: &config::SeedConfig) -> ExitCode {
 fn keep_days(db: std::path::PathBuf, days: u32) {
     let prune = move || {
         let pruned = store::Store::open(&db).and_then(|store| {
-            retention::prune(&mut store.conn(), retention::cutoff(now_ms(), days)).map_err(|e| e.to_string())
+            retention::prune(&mut store.conn(), retention::cutoff(clock::now_ms(), days))
+                .map_err(|e| e.to_string())
         });
         match pruned {
             Ok(0) => {}
@@ -216,9 +210,7 @@ fn rebuild_model_every(db: std::path::PathBuf, every: std::time::Duration) {
     let spawned = std::thread::Builder::new().name("model".to_owned()).spawn(move || loop {
         std::thread::sleep(every);
         let built = store::Store::open(&db).and_then(|store| {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64);
+            let now = clock::now_ms();
             let built =
                 model::build(&store, recommend::DEFAULT_NEIGHBOURS, recommend::DEFAULT_WINDOW_DAYS, now)?;
             model::write(&out, &built.model)
